@@ -1,0 +1,32 @@
+/**
+ * The pure statecharts and protocol vocabulary of fractal-coord, for users who compose them
+ * into their own statecharts or test them directly.
+ */
+export {
+  nodeMachine,
+  backoffDelay,
+  type NodeContext,
+  type NodeEvent,
+  type NodeInput,
+  type NodeMachinePolicy,
+  type NodeShape,
+} from './node.machine.js';
+export {
+  supervisorMachine,
+  type RestartBudget,
+  type SupervisorContext,
+  type SupervisorEvent,
+  type SupervisorInput,
+  type SupervisorReport,
+} from './supervisor.machine.js';
+export {
+  applyLinkChange,
+  decide,
+  unavailableLimit,
+  EMPTY_COUNTS,
+  type Decision,
+  type DegradationPolicy,
+  type LinkCounts,
+  type LinkState,
+} from './supervision.js';
+export * from './protocol.js';

@@ -1,0 +1,429 @@
+/**
+ * The node statechart: a coordinator of its children and a participant under its parent.
+ *
+ * The coordinator side has exactly the five protocol states and the ten table transitions.
+ * The participant side is the handling of `parent.*` events (INIT, SHUTDOWN) and the replies
+ * its named actions send. Per-message work that changes no state (acks, heartbeats, command
+ * fan-out and completion counting) never reaches the statechart: the runtime's endpoint does it
+ * and sends the machine only the events that matter.
+ *
+ * Every effect is a named action, actor or delay; `src/` provides the real ones through
+ * `machine.provide()`. The defaults here are inert so the chart can be run and tested alone.
+ */
+import { assign, fromPromise, sendTo, setup, stopChild, type AnyActorRef } from 'xstate';
+import type { CoordinationState, ShutdownMode } from './protocol.js';
+import { decide, EMPTY_COUNTS, type Decision, type DegradationPolicy } from './supervision.js';
+import {
+  supervisorMachine,
+  type RestartBudget,
+  type SupervisorReport,
+} from './supervisor.machine.js';
+
+/** The part of a node's tree spec the statechart needs: its id, criticality and subtree. */
+export interface NodeShape {
+  readonly id: string;
+  readonly critical?: boolean;
+  readonly children?: readonly NodeShape[];
+}
+
+/** Policy values the statechart reads (resolved, with defaults applied, by `src/`). */
+export interface NodeMachinePolicy {
+  readonly degradation: DegradationPolicy;
+  readonly restartBudget: RestartBudget;
+  /** Init budget of a node without a parent budget, in ms. */
+  readonly initTimeoutMs: number;
+  /** Base delay between INIT rounds and between recovery rounds, in ms. */
+  readonly retryInitialDelayMs: number;
+  readonly retryFactor: number;
+  readonly retryMaxDelayMs: number;
+}
+
+/** What a node actor is created with. */
+export interface NodeInput {
+  readonly shape: NodeShape;
+  readonly parentId: string;
+  readonly policy: NodeMachinePolicy;
+}
+
+/** Events a node accepts. `parent.*` come from its parent, `tree.*` from the runtime. */
+export type NodeEvent =
+  | { readonly type: 'parent.init'; readonly epoch: number; readonly timeoutMs: number }
+  | { readonly type: 'parent.shutdown'; readonly mode: ShutdownMode; readonly timeoutMs: number }
+  | { readonly type: 'shutdown.done' }
+  | { readonly type: 'tree.spawnChild'; readonly shape: NodeShape; readonly rejoin: boolean }
+  | { readonly type: 'tree.stopChild'; readonly childId: string; readonly forget: boolean }
+  | SupervisorReport;
+
+/** A node's context. Children are actor refs; the spec itself is not kept. */
+export interface NodeContext {
+  readonly nodeId: string;
+  readonly parentId: string;
+  readonly policy: NodeMachinePolicy;
+  readonly children: Readonly<Record<string, AnyActorRef>>;
+  readonly childCount: number;
+  readonly supervisor: AnyActorRef | null;
+  /** The supervisor's latest decision. */
+  readonly decision: Decision;
+  /** Why the node is in its current state, in words. */
+  readonly reason: string;
+  /** Budget of the INIT that opened the current CONNECTING, in ms. */
+  readonly initBudgetMs: number;
+  readonly initAttempt: number;
+  readonly recoveryAttempt: number;
+  /** A shutdown asked for by the parent, if any. */
+  readonly shutdown: { readonly mode: ShutdownMode; readonly timeoutMs: number } | null;
+  /** An INIT that arrived while FAILED, to act on once cleaned up. */
+  readonly initPending: boolean;
+}
+
+type AnnounceParams = { readonly state: CoordinationState };
+
+const initialDecision = (childCount: number): Decision => ({
+  ...decide(EMPTY_COUNTS, { maxUnavailable: 0, minAvailable: 0 }),
+  allReady: childCount === 0,
+});
+
+/** Exponential backoff without jitter, in ms (`src/` adds jitter). */
+export function backoffDelay(policy: NodeMachinePolicy, attempt: number): number {
+  const raw = policy.retryInitialDelayMs * policy.retryFactor ** attempt;
+  return Math.min(policy.retryMaxDelayMs, raw);
+}
+
+const notShuttingDown = ({ context }: { context: NodeContext }): boolean =>
+  context.shutdown === null;
+
+/** The node statechart. */
+export const nodeMachine = setup({
+  types: {
+    context: {} as NodeContext,
+    events: {} as NodeEvent,
+    input: {} as NodeInput,
+  },
+  actors: {
+    supervisor: supervisorMachine,
+    /** Cleans up after a failure (aborts in-flight work); provided by `src/`. */
+    cleanup: fromPromise<void, { nodeId: string }>(async () => {}),
+    /** Placeholder: `src/` provides the node machine itself so nodes spawn nodes. */
+    node: fromPromise<void, NodeInput>(async () => {}),
+  },
+  delays: {
+    initTimeout: ({ context }) => context.initBudgetMs,
+    initRetryDelay: ({ context }) => backoffDelay(context.policy, context.initAttempt),
+    recoveryDelay: ({ context }) => backoffDelay(context.policy, context.recoveryAttempt),
+    shutdownTimeout: ({ context }) => context.shutdown?.timeoutMs ?? 0,
+  },
+  guards: {
+    allChildrenReady: ({ context }) => context.decision.allReady,
+    decidedFailed: ({ context }) =>
+      notShuttingDown({ context }) && context.decision.state === 'FAILED',
+    decidedDegraded: ({ context }) =>
+      notShuttingDown({ context }) && context.decision.state === 'DEGRADED',
+    decidedSynchronized: ({ context }) =>
+      notShuttingDown({ context }) && context.decision.state === 'SYNCHRONIZED',
+    shutdownRequested: ({ context }) => context.shutdown !== null,
+    initPending: ({ context }) => context.initPending,
+  },
+  actions: {
+    // Effects, provided by src/ (inert here).
+    /** Tells the runtime this actor (and its supervisor) now stands for the node. */
+    attach: () => {},
+    /** The node entered a coordination state: record, publish, answer the parent. */
+    announce: (_, _params: AnnounceParams) => {},
+    /** A new CONNECTING began: every link is pending again. */
+    resetLinks: () => {},
+    /** Send COORD_INIT to every child not yet ready. */
+    sendInit: () => {},
+    /** Re-INIT every unavailable child (a recovery round). */
+    restartUnavailable: () => {},
+    /** Begin a shutdown: stop taking commands, shut children, drain or abort work. */
+    beginShutdown: () => {},
+    /** The shutdown deadline passed: abort what is left. */
+    forceShutdown: () => {},
+    /** Answer the parent's SHUTDOWN with COMPLETE. */
+    reportShutdownComplete: () => {},
+    /** The supervisor decided. */
+    reportDecision: () => {},
+    /** A child was spawned at run time (`tree.spawnChild`): count its link. */
+    linkAdded: () => {},
+    /** A child was stopped at run time (`tree.stopChild`): uncount its link if forgotten. */
+    linkRemoved: () => {},
+
+    // Pure bookkeeping.
+    adoptDecision: assign({
+      decision: ({ context, event }) =>
+        event.type === 'supervisor.decision' ? event.decision : context.decision,
+    }),
+    adoptInit: assign({
+      initBudgetMs: ({ context, event }) =>
+        event.type === 'parent.init' ? event.timeoutMs : context.initBudgetMs,
+    }),
+    adoptShutdown: assign({
+      shutdown: ({ context, event }) =>
+        event.type === 'parent.shutdown'
+          ? { mode: event.mode, timeoutMs: event.timeoutMs }
+          : context.shutdown,
+    }),
+    beginConnect: assign({
+      initAttempt: 0,
+      initPending: false,
+      decision: ({ context }) => initialDecision(context.childCount),
+    }),
+    countInitAttempt: assign({ initAttempt: ({ context }) => context.initAttempt + 1 }),
+    resetRecovery: assign({ recoveryAttempt: 0 }),
+    countRecoveryAttempt: assign({ recoveryAttempt: ({ context }) => context.recoveryAttempt + 1 }),
+    setReason: assign((_, params: { reason: string }) => ({ reason: params.reason })),
+    reasonFromDecision: assign({ reason: ({ context }) => context.decision.reason }),
+    markInitPending: assign({ initPending: true }),
+    requestRestart: sendTo(({ context }) => context.supervisor!, { type: 'restart.request' }),
+    spawnChild: assign(({ context, event, spawn }) => {
+      if (event.type !== 'tree.spawnChild') return {};
+      const { shape } = event;
+      const child = spawn('node', {
+        id: shape.id,
+        systemId: shape.id,
+        input: { shape, parentId: context.nodeId, policy: context.policy },
+      });
+      return {
+        children: { ...context.children, [shape.id]: child },
+        childCount: context.childCount + (event.rejoin ? 0 : 1),
+        supervisor:
+          context.supervisor ??
+          spawn('supervisor', {
+            id: `${context.nodeId}/supervisor`,
+            input: {
+              nodeId: context.nodeId,
+              degradation: context.policy.degradation,
+              restartBudget: context.policy.restartBudget,
+            },
+          }),
+      };
+    }),
+    stopChildActor: stopChild(({ context, event }) =>
+      event.type === 'tree.stopChild' ? (context.children[event.childId] ?? '') : '',
+    ),
+    forgetChildActor: assign(({ context, event }) => {
+      if (event.type !== 'tree.stopChild' || !context.children[event.childId]) return {};
+      const { [event.childId]: _stopped, ...rest } = context.children;
+      return { children: rest, childCount: context.childCount - (event.forget ? 1 : 0) };
+    }),
+  },
+}).createMachine({
+  id: 'node',
+  context: ({ input, spawn }) => {
+    const kids = input.shape.children ?? [];
+    const children: Record<string, AnyActorRef> = {};
+    for (const shape of kids) {
+      children[shape.id] = spawn('node', {
+        id: shape.id,
+        systemId: shape.id,
+        input: { shape, parentId: input.shape.id, policy: input.policy },
+      });
+    }
+    return {
+      nodeId: input.shape.id,
+      parentId: input.parentId,
+      policy: input.policy,
+      children,
+      childCount: kids.length,
+      supervisor:
+        kids.length === 0
+          ? null
+          : spawn('supervisor', {
+              id: `${input.shape.id}/supervisor`,
+              input: {
+                nodeId: input.shape.id,
+                degradation: input.policy.degradation,
+                restartBudget: input.policy.restartBudget,
+              },
+            }),
+      decision: initialDecision(kids.length),
+      reason: 'created',
+      initBudgetMs: input.policy.initTimeoutMs,
+      initAttempt: 0,
+      recoveryAttempt: 0,
+      shutdown: null,
+      initPending: false,
+    };
+  },
+  entry: 'attach',
+  on: {
+    'tree.spawnChild': { actions: ['spawnChild', 'attach', 'linkAdded'] },
+    'tree.stopChild': { actions: ['stopChildActor', 'forgetChildActor', 'linkRemoved'] },
+    'supervisor.decision': { actions: ['adoptDecision', 'reportDecision'] },
+  },
+  initial: 'DISCONNECTED',
+  states: {
+    DISCONNECTED: {
+      entry: { type: 'announce', params: { state: 'DISCONNECTED' } },
+      initial: 'idle',
+      states: {
+        idle: {
+          always: [
+            { guard: 'shutdownRequested', target: 'shuttingDown' },
+            {
+              guard: 'initPending',
+              target: '#node.CONNECTING',
+              actions: { type: 'setReason', params: { reason: 'INIT received while failed' } },
+            },
+          ],
+          on: {
+            'parent.init': {
+              target: '#node.CONNECTING',
+              actions: ['adoptInit', { type: 'setReason', params: { reason: 'INIT from parent' } }],
+            },
+            'parent.shutdown': { target: 'shuttingDown', actions: 'adoptShutdown' },
+          },
+        },
+        shuttingDown: {
+          entry: 'beginShutdown',
+          after: {
+            shutdownTimeout: {
+              target: 'stopped',
+              actions: [
+                'forceShutdown',
+                { type: 'setReason', params: { reason: 'shutdown deadline passed' } },
+              ],
+            },
+          },
+          on: {
+            'shutdown.done': {
+              target: 'stopped',
+              actions: { type: 'setReason', params: { reason: 'shutdown complete' } },
+            },
+          },
+        },
+        stopped: { entry: 'reportShutdownComplete' },
+      },
+    },
+    CONNECTING: {
+      entry: ['beginConnect', 'resetLinks', { type: 'announce', params: { state: 'CONNECTING' } }],
+      always: {
+        guard: 'allChildrenReady',
+        target: 'SYNCHRONIZED',
+        actions: { type: 'setReason', params: { reason: 'all children ready' } },
+      },
+      after: {
+        initTimeout: {
+          target: 'FAILED',
+          actions: { type: 'setReason', params: { reason: 'init timeout' } },
+        },
+      },
+      on: {
+        'supervisor.decision': { actions: ['adoptDecision', 'reportDecision'] },
+        'parent.init': { actions: 'adoptInit' },
+        'parent.shutdown': {
+          target: 'FAILED',
+          actions: [
+            'adoptShutdown',
+            { type: 'setReason', params: { reason: 'shutdown during init' } },
+          ],
+        },
+      },
+      initial: 'initializing',
+      states: {
+        initializing: {
+          entry: 'sendInit',
+          after: { initRetryDelay: 'retrying' },
+        },
+        retrying: {
+          entry: ['countInitAttempt', 'sendInit'],
+          after: { initRetryDelay: { target: 'retrying', reenter: true } },
+        },
+      },
+    },
+    SYNCHRONIZED: {
+      entry: { type: 'announce', params: { state: 'SYNCHRONIZED' } },
+      always: [
+        { guard: 'decidedFailed', target: 'FAILED', actions: 'reasonFromDecision' },
+        { guard: 'decidedDegraded', target: 'DEGRADED', actions: 'reasonFromDecision' },
+      ],
+      on: {
+        'parent.shutdown': { target: '.draining', actions: 'adoptShutdown' },
+      },
+      initial: 'active',
+      states: {
+        active: {},
+        draining: {
+          entry: 'beginShutdown',
+          after: {
+            shutdownTimeout: {
+              target: '#node.DISCONNECTED.stopped',
+              actions: [
+                'forceShutdown',
+                { type: 'setReason', params: { reason: 'shutdown deadline passed' } },
+              ],
+            },
+          },
+          on: {
+            'shutdown.done': {
+              target: '#node.DISCONNECTED.stopped',
+              actions: { type: 'setReason', params: { reason: 'shutdown complete' } },
+            },
+          },
+        },
+      },
+    },
+    DEGRADED: {
+      entry: ['resetRecovery', { type: 'announce', params: { state: 'DEGRADED' } }],
+      always: [
+        { guard: 'decidedFailed', target: 'FAILED', actions: 'reasonFromDecision' },
+        { guard: 'decidedSynchronized', target: 'SYNCHRONIZED', actions: 'reasonFromDecision' },
+      ],
+      on: {
+        'parent.shutdown': { target: '.draining', actions: 'adoptShutdown' },
+      },
+      initial: 'backoff',
+      states: {
+        backoff: {
+          after: { recoveryDelay: 'restarting' },
+        },
+        restarting: {
+          entry: 'requestRestart',
+          on: {
+            'supervisor.restartGranted': {
+              target: 'backoff',
+              actions: ['restartUnavailable', 'countRecoveryAttempt'],
+            },
+          },
+        },
+        draining: {
+          entry: 'beginShutdown',
+          after: {
+            shutdownTimeout: {
+              target: '#node.DISCONNECTED.stopped',
+              actions: [
+                'forceShutdown',
+                { type: 'setReason', params: { reason: 'shutdown deadline passed' } },
+              ],
+            },
+          },
+          on: {
+            'shutdown.done': {
+              target: '#node.DISCONNECTED.stopped',
+              actions: { type: 'setReason', params: { reason: 'shutdown complete' } },
+            },
+          },
+        },
+      },
+    },
+    FAILED: {
+      entry: { type: 'announce', params: { state: 'FAILED' } },
+      invoke: {
+        src: 'cleanup',
+        input: ({ context }) => ({ nodeId: context.nodeId }),
+        onDone: {
+          target: 'DISCONNECTED',
+          actions: { type: 'setReason', params: { reason: 'cleaned up after failure' } },
+        },
+        onError: {
+          target: 'DISCONNECTED',
+          actions: { type: 'setReason', params: { reason: 'cleanup failed' } },
+        },
+      },
+      on: {
+        'parent.init': { actions: ['adoptInit', 'markInitPending'] },
+        'parent.shutdown': { actions: 'adoptShutdown' },
+      },
+    },
+  },
+});

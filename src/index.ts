@@ -1,0 +1,78 @@
+/**
+ * fractal-coord: the Parent↔Child Coordination Protocol over a fractal tree of XState v5 actors.
+ *
+ * The public entry point. The statecharts themselves are in `fractal-coord/machines`.
+ */
+export {
+  createCoordinationTree,
+  type CoordinationTree,
+  type CoordinationTreeOptions,
+  type NodeSnapshot,
+  type RecoveryResult,
+  type ShutdownOptions,
+  type ShutdownResult,
+  type TreeSnapshot,
+  type TreeStatus,
+} from './runtime/createCoordinationTree.js';
+export type {
+  Command,
+  CommandHandler,
+  CommandOptions,
+  CommandResult,
+  HandlerContext,
+} from './runtime/commandTypes.js';
+export type {
+  CommandEvent,
+  DecisionEvent,
+  DroppedEvent,
+  DropReason,
+  LinkEvent,
+  MessageEvent,
+  NodeLifecycleEvent,
+  TransitionEvent,
+  TreeEvent,
+} from './runtime/events.js';
+export type { TreeStats } from './runtime/TreeKernel.js';
+export { systemClock, type TreeClock } from './runtime/Timers.js';
+export { CLIENT_ID } from './runtime/TreeClient.js';
+export {
+  DEFAULT_POLICY,
+  resolvePolicy,
+  type BatchingPolicy,
+  type ConcurrencyPolicy,
+  type CoordinationPolicy,
+  type HeartbeatPolicy,
+  type ResolvedPolicy,
+  type RetryPolicy,
+  type TimeoutPolicy,
+} from './policy/policy.js';
+export { validateSpec, type NodeSpec } from './spec/treeSpec.js';
+export type { Inbox, Transport } from './transport/Transport.js';
+export {
+  InProcessTransport,
+  type InProcessTransportOptions,
+} from './transport/InProcessTransport.js';
+export {
+  CoordinationFailedError,
+  InvalidPolicyError,
+  InvalidSpecError,
+  TreeLifecycleError,
+  UnknownNodeError,
+  isCoordinationFailedError,
+  isInvalidPolicyError,
+  isInvalidSpecError,
+  isTreeLifecycleError,
+  isUnknownNodeError,
+} from './errors.js';
+export type {
+  AnyEnvelope,
+  CommandStatus,
+  CoordinationState,
+  Envelope,
+  LinkState,
+  MessageKind,
+  Outcome,
+  OutcomeCounts,
+  ShutdownMode,
+  SubtreeCounts,
+} from '../machines/index.js';

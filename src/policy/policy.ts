@@ -1,0 +1,197 @@
+/**
+ * Coordination policy: every knob of the protocol, with its unit and default, and the
+ * validation that refuses a bad value with a message saying which and why.
+ */
+import type { DegradationPolicy, NodeMachinePolicy, RestartBudget } from '../../machines/index.js';
+import { InvalidPolicyError } from '../errors.js';
+
+/** Timeouts per phase, all in ms. */
+export interface TimeoutPolicy {
+  /** Budget for a node to bring its whole subtree up (INIT → READY), ms. Default 10 000. */
+  readonly initMs?: number;
+  /** Default budget of a command, root to leaves and back, ms. Default 30 000. */
+  readonly commandMs?: number;
+  /** How long a parent waits for a child's COORD_ACK of a command before it deems the child unreachable, ms. Default 2 000. */
+  readonly ackMs?: number;
+  /** Silence after which a child is unreachable, ms. Default 5 000. */
+  readonly heartbeatMs?: number;
+  /** Budget of a graceful shutdown; stragglers are force-stopped past it, ms. Default 10 000. */
+  readonly shutdownMs?: number;
+}
+
+/** Retry with exponential backoff and jitter: INIT rounds, recovery rounds and leaf handlers. */
+export interface RetryPolicy {
+  /** First delay, ms. Default 100. */
+  readonly initialDelayMs?: number;
+  /** Multiplier per attempt. Default 2. */
+  readonly factor?: number;
+  /** Cap on a delay, ms. Default 5 000. */
+  readonly maxDelayMs?: number;
+  /** Most attempts of a leaf handler whose error is retriable (`error.retriable === true`). Default 3. */
+  readonly maxAttempts?: number;
+  /** Random spread of each delay, as a ratio of it (0.2: ±20 %). Default 0.2. */
+  readonly jitter?: number;
+  /** Handler error codes (`error.code`) never retried, even if marked retriable. Default none. */
+  readonly nonRetriableCodes?: readonly string[];
+}
+
+/** Heartbeats: one timer per coordinator pings children that have been silent. */
+export interface HeartbeatPolicy {
+  /** Interval between heartbeat rounds, ms. Default 1 000. */
+  readonly intervalMs?: number;
+}
+
+/** Batching of commands sent to one child. */
+export interface BatchingPolicy {
+  /** Most commands in one COORD_COMMAND envelope. Default 64. */
+  readonly maxBatchSize?: number;
+  /** Wait before a batch is sent, ms; 0 sends at the end of the current tick. Default 0. */
+  readonly maxDelayMs?: number;
+}
+
+/** Concurrency at one node. */
+export interface ConcurrencyPolicy {
+  /** Most commands a node runs (leaf) or has in flight (coordinator) at once; more wait in order. Default 16. */
+  readonly maxInFlight?: number;
+}
+
+/** Everything configurable, all optional. */
+export interface CoordinationPolicy {
+  readonly timeouts?: TimeoutPolicy;
+  readonly retry?: RetryPolicy;
+  readonly heartbeat?: HeartbeatPolicy;
+  /** Default `{ maxUnavailable: { ratio: 0.5 }, minAvailable: 0 }`. */
+  readonly degradation?: Partial<DegradationPolicy>;
+  /** Default `{ maxRestarts: 10, windowMs: 60 000 }`. */
+  readonly restartBudget?: Partial<RestartBudget>;
+  readonly batching?: BatchingPolicy;
+  readonly concurrency?: ConcurrencyPolicy;
+}
+
+/** A policy with every default applied. */
+export interface ResolvedPolicy {
+  readonly timeouts: Required<TimeoutPolicy>;
+  readonly retry: Required<RetryPolicy>;
+  readonly heartbeat: Required<HeartbeatPolicy>;
+  readonly degradation: DegradationPolicy;
+  readonly restartBudget: RestartBudget;
+  readonly batching: Required<BatchingPolicy>;
+  readonly concurrency: Required<ConcurrencyPolicy>;
+  /** The subset the node statechart reads. */
+  readonly machine: NodeMachinePolicy;
+}
+
+/** The defaults, documented above field by field. */
+export const DEFAULT_POLICY = {
+  timeouts: {
+    initMs: 10_000,
+    commandMs: 30_000,
+    ackMs: 2_000,
+    heartbeatMs: 5_000,
+    shutdownMs: 10_000,
+  },
+  retry: {
+    initialDelayMs: 100,
+    factor: 2,
+    maxDelayMs: 5_000,
+    maxAttempts: 3,
+    jitter: 0.2,
+    nonRetriableCodes: [],
+  },
+  heartbeat: { intervalMs: 1_000 },
+  degradation: { maxUnavailable: { ratio: 0.5 }, minAvailable: 0 },
+  restartBudget: { maxRestarts: 10, windowMs: 60_000 },
+  batching: { maxBatchSize: 64, maxDelayMs: 0 },
+  concurrency: { maxInFlight: 16 },
+} as const satisfies Omit<ResolvedPolicy, 'machine'>;
+
+type Check = 'ms' | 'positiveMs' | 'count' | 'positiveCount' | 'ratio' | 'factor';
+
+function check(path: string, value: unknown, kind: Check): void {
+  const fail = (what: string): never => {
+    throw new InvalidPolicyError(`policy.${path} must be ${what}; got ${String(value)}.`);
+  };
+  if (typeof value !== 'number' || !Number.isFinite(value)) fail('a finite number');
+  const n = value as number;
+  switch (kind) {
+    case 'ms':
+      if (n < 0) fail('a duration ≥ 0 (ms)');
+      break;
+    case 'positiveMs':
+      if (n <= 0) fail('a duration > 0 (ms)');
+      break;
+    case 'count':
+      if (!Number.isInteger(n) || n < 0) fail('an integer ≥ 0');
+      break;
+    case 'positiveCount':
+      if (!Number.isInteger(n) || n < 1) fail('an integer ≥ 1');
+      break;
+    case 'ratio':
+      if (n < 0 || n > 1) fail('a ratio between 0 and 1');
+      break;
+    case 'factor':
+      if (n < 1) fail('a factor ≥ 1');
+      break;
+  }
+}
+
+/**
+ * Applies the defaults to `input` and validates every value.
+ * @throws InvalidPolicyError naming the field, the rule and the value.
+ */
+export function resolvePolicy(input: CoordinationPolicy = {}): ResolvedPolicy {
+  const timeouts = { ...DEFAULT_POLICY.timeouts, ...input.timeouts };
+  const retry = { ...DEFAULT_POLICY.retry, ...input.retry };
+  const heartbeat = { ...DEFAULT_POLICY.heartbeat, ...input.heartbeat };
+  const degradation = { ...DEFAULT_POLICY.degradation, ...input.degradation };
+  const restartBudget = { ...DEFAULT_POLICY.restartBudget, ...input.restartBudget };
+  const batching = { ...DEFAULT_POLICY.batching, ...input.batching };
+  const concurrency = { ...DEFAULT_POLICY.concurrency, ...input.concurrency };
+
+  for (const key of ['initMs', 'commandMs', 'ackMs', 'heartbeatMs', 'shutdownMs'] as const) {
+    check(`timeouts.${key}`, timeouts[key], 'positiveMs');
+  }
+  check('retry.initialDelayMs', retry.initialDelayMs, 'positiveMs');
+  check('retry.factor', retry.factor, 'factor');
+  check('retry.maxDelayMs', retry.maxDelayMs, 'positiveMs');
+  check('retry.maxAttempts', retry.maxAttempts, 'positiveCount');
+  check('retry.jitter', retry.jitter, 'ratio');
+  if (!Array.isArray(retry.nonRetriableCodes)) {
+    throw new InvalidPolicyError('policy.retry.nonRetriableCodes must be an array of strings.');
+  }
+  check('heartbeat.intervalMs', heartbeat.intervalMs, 'positiveMs');
+  if (typeof degradation.maxUnavailable === 'number') {
+    check('degradation.maxUnavailable', degradation.maxUnavailable, 'count');
+  } else {
+    check('degradation.maxUnavailable.ratio', degradation.maxUnavailable.ratio, 'ratio');
+  }
+  check('degradation.minAvailable', degradation.minAvailable, 'count');
+  check('restartBudget.maxRestarts', restartBudget.maxRestarts, 'count');
+  check('restartBudget.windowMs', restartBudget.windowMs, 'positiveMs');
+  check('batching.maxBatchSize', batching.maxBatchSize, 'positiveCount');
+  check('batching.maxDelayMs', batching.maxDelayMs, 'ms');
+  check('concurrency.maxInFlight', concurrency.maxInFlight, 'positiveCount');
+
+  return {
+    timeouts,
+    retry,
+    heartbeat,
+    degradation,
+    restartBudget,
+    batching,
+    concurrency,
+    machine: {
+      degradation,
+      restartBudget,
+      initTimeoutMs: timeouts.initMs,
+      retryInitialDelayMs: retry.initialDelayMs,
+      retryFactor: retry.factor,
+      retryMaxDelayMs: retry.maxDelayMs,
+    },
+  };
+}
+
+/** Time budget handed to the next level down: 90 % of what is left, so a child answers before its parent gives up. */
+export function childBudget(remainingMs: number): number {
+  return Math.max(0, Math.floor(remainingMs * 0.9));
+}

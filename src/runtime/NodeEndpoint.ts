@@ -1,0 +1,613 @@
+/**
+ * A node's mailbox and link table: everything per message that changes no state. It fences
+ * stale sessions and epochs, answers heartbeats and SYNC, tracks child links (and tells the
+ * supervisor when one changes), replies to the parent for the statechart, and hosts the
+ * command engine. The statechart gets only the events that matter.
+ */
+import type { AnyActorRef } from 'xstate';
+import {
+  isAvailableState,
+  PROTOCOL_VERSION,
+  type AnyEnvelope,
+  type CoordinationState,
+  type LinkCounts,
+  type LinkState,
+  type MessageBodies,
+  type MessageKind,
+  type ShutdownMode,
+  type SubtreeCounts,
+} from '../../machines/index.js';
+import { childBudget } from '../policy/policy.js';
+import { CommandEngine, type CommandHost } from './CommandEngine.js';
+import { addCounts, emptySubtree, type MutableSubtree } from './subtreeCounts.js';
+import { Timers, type TimerHandle } from './Timers.js';
+import type { TreeKernel } from './TreeKernel.js';
+
+/** A parent's view of one child. */
+export interface Link {
+  readonly childId: string;
+  readonly critical: boolean;
+  state: LinkState;
+  /** Epoch of the INIT that opened the link's current session. */
+  epoch: number;
+  /** Clock time the child was last heard from, ms. */
+  lastHeard: number;
+  /** The child's last reported subtree (or its shape's, before it answered). */
+  subtree: SubtreeCounts;
+  /** Fires if a child added at run time never answers its INIT. */
+  initTimer: TimerHandle | null;
+  /** Set while the child is being removed gracefully. */
+  removal: { readonly done: () => void; readonly timer: TimerHandle } | null;
+}
+
+/** The participant side toward the parent: not in a session, answering INIT, in one, leaving. */
+type JoinState = 'idle' | 'joining' | 'joined' | 'leaving';
+
+/** What a child contributes to its parent before it has reported. */
+export interface ChildSeed {
+  readonly childId: string;
+  readonly critical: boolean;
+  readonly nodes: number;
+  readonly leaves: number;
+}
+
+/** The endpoint of one node. */
+export class NodeEndpoint implements CommandHost {
+  readonly timers: Timers;
+  readonly links = new Map<string, Link>();
+  readonly commands: CommandEngine;
+  state: CoordinationState = 'DISCONNECTED';
+  reason = 'created';
+  /** Crashed (killed) or finished: drops everything. */
+  dead = false;
+  private actor: AnyActorRef | null = null;
+  private supervisor: AnyActorRef | null = null;
+  private detachInbox: (() => void) | null = null;
+  private session: string | null = null;
+  private parentEpoch = 0;
+  private join: JoinState = 'idle';
+  private seq = 0;
+  private connectStartedAt = 0;
+  private connectBudgetMs = 0;
+  private heartbeatTimer: TimerHandle | null = null;
+  private shutdown: { pending: Set<string>; signalled: boolean; forced: number } | null = null;
+  private statusScheduled = false;
+  private lastStatusKey = '';
+
+  constructor(
+    readonly kernel: TreeKernel,
+    readonly nodeId: string,
+    readonly parentId: string,
+    seeds: readonly ChildSeed[],
+  ) {
+    this.timers = new Timers(kernel.clock);
+    this.commands = new CommandEngine(this);
+    for (const seed of seeds) this.links.set(seed.childId, this.newLink(seed));
+  }
+
+  // ── wiring ────────────────────────────────────────────────────────────────────────────
+
+  /** The node's actor (and supervisor) started or changed: route its mail here. */
+  attach(actor: AnyActorRef, supervisor: AnyActorRef | null): void {
+    this.actor = actor;
+    this.supervisor = supervisor;
+    this.detachInbox ??= this.kernel.transport.attach(this.nodeId, this.receive);
+  }
+
+  /** Crash: stop answering at once, abort handlers, keep no timers. */
+  kill(): void {
+    this.dead = true;
+    this.commands.kill();
+    this.timers.clearAll();
+  }
+
+  /** Release everything (the tree is shutting down or the node left it). */
+  dispose(): void {
+    this.dead = true;
+    this.commands.kill();
+    this.timers.clearAll();
+    this.detachInbox?.();
+    this.detachInbox = null;
+    this.actor = null;
+    this.supervisor = null;
+  }
+
+  // ── inbound ───────────────────────────────────────────────────────────────────────────
+
+  /** Delivery from the transport. */
+  readonly receive = (envelope: AnyEnvelope): void => {
+    const kernel = this.kernel;
+    if (this.dead) return kernel.drop(this.nodeId, 'node-down', envelope);
+    kernel.stats.received++;
+    if (envelope.from === this.parentId) return this.fromParent(envelope);
+    const link = this.links.get(envelope.from);
+    if (!link) return kernel.drop(this.nodeId, 'unknown-sender', envelope);
+    if (envelope.session !== this.session)
+      return kernel.drop(this.nodeId, 'stale-session', envelope);
+    if (envelope.epoch < link.epoch) return kernel.drop(this.nodeId, 'stale-epoch', envelope);
+    link.lastHeard = kernel.now();
+    switch (envelope.kind) {
+      case 'COORD_READY':
+      case 'COORD_STATUS':
+        return this.onChildState(link, envelope.body.state, envelope.body.subtree);
+      case 'COORD_ACK':
+        return this.commands.onAck(link.childId, envelope.body.ackOf);
+      case 'COORD_ERROR':
+        if (envelope.body.scope === 'node' && envelope.body.commandId === undefined) {
+          this.setLink(link, envelope.body.code === 'NOT_INITIALIZED' ? 'DISCONNECTED' : 'FAILED');
+        } else if (envelope.body.code === 'NOT_INITIALIZED') {
+          this.setLink(link, 'DISCONNECTED');
+        }
+        if (envelope.body.commandId !== undefined) this.commands.onChildError(link, envelope.body);
+        return;
+      case 'COORD_COMPLETE':
+        if (envelope.body.of === 'command')
+          return this.commands.onChildComplete(link, envelope.body);
+        return this.onChildShutdownComplete(link);
+      default:
+        return kernel.drop(this.nodeId, 'unknown-sender', envelope);
+    }
+  };
+
+  private fromParent(envelope: AnyEnvelope): void {
+    const kernel = this.kernel;
+    if (envelope.kind === 'COORD_INIT') {
+      if (this.session !== null && envelope.session !== this.session) {
+        return kernel.drop(this.nodeId, 'stale-session', envelope);
+      }
+      if (envelope.epoch < this.parentEpoch)
+        return kernel.drop(this.nodeId, 'stale-epoch', envelope);
+      this.session = envelope.session;
+      this.parentEpoch = envelope.epoch;
+      if (this.join === 'leaving') return;
+      this.join = 'joining';
+      if (isAvailableState(this.state)) this.scheduleStatus();
+      this.actor?.send({
+        type: 'parent.init',
+        epoch: envelope.epoch,
+        timeoutMs: envelope.body.timeoutMs,
+      });
+      return;
+    }
+    if (this.session === null) {
+      // A node that restarted fresh: tell the parent it needs an INIT.
+      kernel.drop(this.nodeId, 'stale-session', envelope);
+      this.sendEnvelope('COORD_ERROR', this.parentId, envelope.session, envelope.epoch, {
+        scope: 'node',
+        code: 'NOT_INITIALIZED',
+        message: `${this.nodeId} has no session; send COORD_INIT first`,
+        retriable: true,
+        ...(envelope.kind === 'COORD_COMMAND' && envelope.body.commands[0]
+          ? { commandId: envelope.body.commands[0].commandId }
+          : {}),
+      });
+      return;
+    }
+    if (envelope.session !== this.session)
+      return kernel.drop(this.nodeId, 'stale-session', envelope);
+    if (envelope.epoch !== this.parentEpoch)
+      return kernel.drop(this.nodeId, 'stale-epoch', envelope);
+    switch (envelope.kind) {
+      case 'COORD_COMMAND':
+        return this.commands.onCommand(envelope);
+      case 'COORD_SYNC':
+      case 'COORD_HEARTBEAT':
+        this.sendToParent('COORD_STATUS', { state: this.state, subtree: this.subtree() });
+        return;
+      case 'COORD_SHUTDOWN':
+        if (this.join === 'leaving') return;
+        this.join = 'leaving';
+        this.actor?.send({
+          type: 'parent.shutdown',
+          mode: envelope.body.mode,
+          timeoutMs: envelope.body.timeoutMs,
+        });
+        return;
+      default:
+        return kernel.drop(this.nodeId, 'unknown-sender', envelope);
+    }
+  }
+
+  private onChildState(link: Link, state: CoordinationState, subtree: SubtreeCounts): void {
+    link.subtree = subtree;
+    this.timers.clear(link.initTimer);
+    link.initTimer = null;
+    this.setLink(link, state);
+    this.scheduleStatus();
+  }
+
+  private onChildShutdownComplete(link: Link): void {
+    if (link.removal) {
+      link.removal.done();
+      return;
+    }
+    if (this.shutdown?.pending.delete(link.childId)) this.checkShutdownDone();
+  }
+
+  // ── links ─────────────────────────────────────────────────────────────────────────────
+
+  private newLink(seed: ChildSeed): Link {
+    const subtree = emptySubtree();
+    subtree.nodes = seed.nodes;
+    subtree.leaves = seed.leaves;
+    subtree.byState.DISCONNECTED = seed.nodes;
+    return {
+      childId: seed.childId,
+      critical: seed.critical,
+      state: 'pending',
+      epoch: 1,
+      lastHeard: this.kernel.now(),
+      subtree,
+      initTimer: null,
+      removal: null,
+    };
+  }
+
+  /** Changes a link's state and tells the supervisor and the command engine. */
+  setLink(link: Link, to: LinkState): void {
+    const from = link.state;
+    if (from === to) return;
+    link.state = to;
+    this.supervisor?.send({
+      type: 'link.changed',
+      childId: link.childId,
+      from,
+      to,
+      critical: link.critical,
+    });
+    this.kernel.emit(() => ({
+      type: 'link',
+      nodeId: this.nodeId,
+      childId: link.childId,
+      from,
+      to,
+      at: this.kernel.now(),
+    }));
+    if (to === 'unreachable' || to === 'DISCONNECTED' || to === 'FAILED') {
+      this.commands.onChildLost(link);
+      if (to === 'unreachable' && this.shutdown?.pending.delete(link.childId))
+        this.checkShutdownDone();
+    }
+    this.scheduleStatus();
+  }
+
+  /** The command engine or heartbeat found a child silent. */
+  markUnreachable(childId: string): void {
+    const link = this.links.get(childId);
+    if (link && link.state !== 'unreachable') this.setLink(link, 'unreachable');
+  }
+
+  /** A new CONNECTING: every link pending, in a new epoch. */
+  resetLinks(initBudgetMs: number): void {
+    this.connectStartedAt = this.kernel.now();
+    this.connectBudgetMs = initBudgetMs;
+    for (const link of this.links.values()) {
+      const from = link.state;
+      link.epoch++;
+      link.state = 'pending';
+      this.timers.clear(link.initTimer);
+      link.initTimer = null;
+      if (from !== 'pending') {
+        this.kernel.emit(() => ({
+          type: 'link',
+          nodeId: this.nodeId,
+          childId: link.childId,
+          from,
+          to: 'pending',
+          at: this.kernel.now(),
+        }));
+      }
+    }
+    const counts: LinkCounts = {
+      total: this.links.size,
+      pending: this.links.size,
+      available: 0,
+      degraded: 0,
+      unavailable: 0,
+      criticalUnavailable: 0,
+    };
+    this.supervisor?.send({ type: 'links.reset', counts });
+  }
+
+  /** One INIT round of CONNECTING: INIT to every child not yet ready, within what is left of the budget. */
+  sendInitRound(): void {
+    const remaining = this.connectBudgetMs - (this.kernel.now() - this.connectStartedAt);
+    const timeoutMs = childBudget(remaining);
+    for (const link of this.links.values()) {
+      if (!isAvailableState(link.state as CoordinationState)) {
+        this.sendToChild(link, 'COORD_INIT', { timeoutMs });
+      }
+    }
+  }
+
+  /** A recovery round: re-INIT every unavailable child in a new epoch. */
+  restartUnavailable(): string[] {
+    const timeoutMs = childBudget(this.kernel.policy.timeouts.initMs);
+    const restarted: string[] = [];
+    for (const link of this.links.values()) {
+      if (isAvailableState(link.state as CoordinationState)) continue;
+      link.epoch++;
+      restarted.push(link.childId);
+      this.sendToChild(link, 'COORD_INIT', { timeoutMs });
+    }
+    return restarted;
+  }
+
+  /** Manual recovery: a fresh restart budget, then a recovery round now. */
+  recover(): string[] {
+    this.supervisor?.send({ type: 'budget.reset' });
+    return isAvailableState(this.state) ? this.restartUnavailable() : [];
+  }
+
+  /** Re-INIT one child (its parent's side of recovering a DISCONNECTED node). */
+  reinitChild(childId: string): void {
+    const link = this.links.get(childId);
+    if (!link) return;
+    link.epoch++;
+    this.sendToChild(link, 'COORD_INIT', {
+      timeoutMs: childBudget(this.kernel.policy.timeouts.initMs),
+    });
+  }
+
+  /** A child was spawned at run time. A revived child (`rejoin`) waits for a recovery INIT. */
+  linkAdded(seed: ChildSeed, rejoin: boolean): void {
+    if (rejoin) return;
+    const link = this.newLink(seed);
+    this.links.set(link.childId, link);
+    this.supervisor?.send({
+      type: 'link.changed',
+      childId: link.childId,
+      from: null,
+      to: 'pending',
+      critical: link.critical,
+    });
+    this.kernel.emit(() => ({
+      type: 'link',
+      nodeId: this.nodeId,
+      childId: link.childId,
+      from: null,
+      to: 'pending',
+      at: this.kernel.now(),
+    }));
+    if (!isAvailableState(this.state)) return;
+    const initMs = this.kernel.policy.timeouts.initMs;
+    this.sendToChild(link, 'COORD_INIT', { timeoutMs: childBudget(initMs) });
+    link.initTimer = this.timers.set(() => {
+      link.initTimer = null;
+      if (link.state === 'pending') this.setLink(link, 'unreachable');
+    }, initMs);
+    this.startHeartbeat();
+  }
+
+  /** A child was stopped; `forget` (it left the tree) uncounts its link. */
+  linkRemoved(childId: string, forget: boolean): void {
+    const link = this.links.get(childId);
+    if (!forget || !link) return;
+    this.timers.clear(link.initTimer);
+    if (link.removal) this.timers.clear(link.removal.timer);
+    this.links.delete(childId);
+    this.supervisor?.send({
+      type: 'link.changed',
+      childId,
+      from: link.state,
+      to: null,
+      critical: link.critical,
+    });
+    this.kernel.emit(() => ({
+      type: 'link',
+      nodeId: this.nodeId,
+      childId,
+      from: link.state,
+      to: null,
+      at: this.kernel.now(),
+    }));
+    this.commands.onChildLost(link);
+    if (this.shutdown?.pending.delete(childId)) this.checkShutdownDone();
+    if (this.links.size === 0) this.stopHeartbeat();
+    this.scheduleStatus();
+  }
+
+  /** Graceful removal: SHUTDOWN (drain) to the child, then `onDone` once it completed or timed out. */
+  removeChild(childId: string, onDone: () => void): void {
+    const link = this.links.get(childId);
+    if (!link) return onDone();
+    const shutdownMs = this.kernel.policy.timeouts.shutdownMs;
+    const done = (): void => {
+      if (!link.removal) return;
+      this.timers.clear(link.removal.timer);
+      link.removal = null;
+      onDone();
+    };
+    link.removal = { done, timer: this.timers.set(done, shutdownMs) };
+    this.sendToChild(link, 'COORD_SHUTDOWN', { mode: 'drain', timeoutMs: childBudget(shutdownMs) });
+  }
+
+  // ── participant side ──────────────────────────────────────────────────────────────────
+
+  /** The statechart entered `state`. */
+  announce(state: CoordinationState, reason: string): void {
+    const from = this.state;
+    this.state = state;
+    this.reason = reason;
+    if (from !== state) {
+      this.kernel.emit(() => ({
+        type: 'transition',
+        nodeId: this.nodeId,
+        from,
+        to: state,
+        reason,
+        at: this.kernel.now(),
+      }));
+    }
+    if (isAvailableState(state) && this.shutdown === null) this.startHeartbeat();
+    else this.stopHeartbeat();
+    this.scheduleStatus();
+  }
+
+  /** The node's subtree, counted by state, from its children's last reports. */
+  subtree(): SubtreeCounts {
+    const counts: MutableSubtree = emptySubtree();
+    counts.nodes = 1;
+    counts.byState[this.state]++;
+    for (const link of this.links.values()) {
+      counts.nodes += link.subtree.nodes;
+      counts.leaves += link.subtree.leaves;
+      if (link.state === 'unreachable') counts.byState.unreachable += link.subtree.nodes;
+      else addCounts(counts.byState, link.subtree.byState);
+    }
+    if (this.links.size === 0) counts.leaves = 1;
+    return counts;
+  }
+
+  private scheduleStatus(): void {
+    if (this.statusScheduled || this.dead) return;
+    this.statusScheduled = true;
+    queueMicrotask(this.flushStatus);
+  }
+
+  /** Answers INIT (READY/ERROR) or reports a change (STATUS), once per tick. */
+  private readonly flushStatus = (): void => {
+    this.statusScheduled = false;
+    if (this.dead) return;
+    if (this.join === 'joining') {
+      if (isAvailableState(this.state)) {
+        this.join = 'joined';
+        const subtree = this.subtree();
+        this.lastStatusKey = statusKey(this.state, subtree);
+        this.sendToParent('COORD_READY', { state: this.state, subtree });
+      } else if (this.state === 'FAILED') {
+        this.join = 'idle';
+        this.sendToParent('COORD_ERROR', {
+          scope: 'node',
+          code: 'INIT_FAILED',
+          message: `${this.nodeId} failed to initialise: ${this.reason}`,
+          retriable: true,
+        });
+      }
+      return;
+    }
+    if (this.join !== 'joined') return;
+    const subtree = this.subtree();
+    const key = statusKey(this.state, subtree);
+    if (key === this.lastStatusKey) return;
+    this.lastStatusKey = key;
+    this.sendToParent('COORD_STATUS', { state: this.state, subtree });
+  };
+
+  // ── heartbeats ────────────────────────────────────────────────────────────────────────
+
+  private startHeartbeat(): void {
+    if (this.heartbeatTimer || this.links.size === 0 || this.dead) return;
+    this.heartbeatTimer = this.timers.set(this.beat, this.kernel.policy.heartbeat.intervalMs);
+  }
+
+  private stopHeartbeat(): void {
+    this.timers.clear(this.heartbeatTimer);
+    this.heartbeatTimer = null;
+  }
+
+  /** One heartbeat round: ping quiet children, declare silent ones unreachable. */
+  private readonly beat = (): void => {
+    this.heartbeatTimer = null;
+    const now = this.kernel.now();
+    const { intervalMs } = this.kernel.policy.heartbeat;
+    const silenceMs = this.kernel.policy.timeouts.heartbeatMs;
+    for (const link of this.links.values()) {
+      if (!isAvailableState(link.state as CoordinationState)) continue;
+      const silent = now - link.lastHeard;
+      if (silent >= silenceMs) this.setLink(link, 'unreachable');
+      else if (silent >= intervalMs / 2) this.sendToChild(link, 'COORD_HEARTBEAT', {});
+    }
+    if (isAvailableState(this.state) && this.shutdown === null) this.startHeartbeat();
+  };
+
+  // ── failure and shutdown ──────────────────────────────────────────────────────────────
+
+  /** After a failure: fail in-flight commands, stop heartbeats. */
+  async cleanup(): Promise<void> {
+    this.stopHeartbeat();
+    this.commands.abortAll('NODE_FAILED', `${this.nodeId} failed: ${this.reason}`);
+    for (const link of this.links.values()) {
+      this.timers.clear(link.initTimer);
+      link.initTimer = null;
+    }
+    await Promise.resolve();
+  }
+
+  /** Stop taking commands, shut children down, drain or abort in-flight work. */
+  beginShutdown(mode: ShutdownMode, timeoutMs: number): void {
+    this.shutdown = { pending: new Set(), signalled: false, forced: 0 };
+    this.stopHeartbeat();
+    this.commands.beginShutdown(mode);
+    const budget = childBudget(timeoutMs);
+    for (const link of this.links.values()) {
+      if (link.state === 'unreachable' || link.removal) continue;
+      this.shutdown.pending.add(link.childId);
+      this.sendToChild(link, 'COORD_SHUTDOWN', { mode, timeoutMs: budget });
+    }
+    this.checkShutdownDone();
+  }
+
+  /** Tells the statechart once children and work are done. */
+  checkShutdownDone(): void {
+    const shutdown = this.shutdown;
+    if (!shutdown || shutdown.signalled || shutdown.pending.size > 0 || !this.commands.idle) return;
+    shutdown.signalled = true;
+    this.actor?.send({ type: 'shutdown.done' });
+  }
+
+  /** The shutdown deadline passed: abort what is left; stragglers are stopped with the node. */
+  forceShutdown(): void {
+    const shutdown = this.shutdown ?? { pending: new Set<string>(), signalled: false, forced: 0 };
+    shutdown.forced = shutdown.pending.size;
+    shutdown.signalled = true;
+    this.shutdown = shutdown;
+    this.commands.abortAll('ABORTED', `${this.nodeId} shutdown deadline passed`);
+  }
+
+  /** Answers the parent's SHUTDOWN and stops answering anything else. */
+  reportShutdownComplete(): void {
+    this.sendToParent('COORD_COMPLETE', { of: 'shutdown', forced: this.shutdown?.forced ?? 0 });
+    this.dead = true;
+    this.commands.kill();
+    this.timers.clearAll();
+  }
+
+  // ── outbound ──────────────────────────────────────────────────────────────────────────
+
+  sendToParent<K extends MessageKind>(kind: K, body: MessageBodies[K]): string {
+    return this.sendEnvelope(kind, this.parentId, this.session ?? '', this.parentEpoch, body);
+  }
+
+  sendToChild<K extends MessageKind>(link: Link, kind: K, body: MessageBodies[K]): string {
+    return this.sendEnvelope(kind, link.childId, this.session ?? '', link.epoch, body);
+  }
+
+  private sendEnvelope<K extends MessageKind>(
+    kind: K,
+    to: string,
+    session: string,
+    epoch: number,
+    body: MessageBodies[K],
+  ): string {
+    const id = this.kernel.newId();
+    this.kernel.send({
+      v: PROTOCOL_VERSION,
+      kind,
+      id,
+      session,
+      epoch,
+      from: this.nodeId,
+      to,
+      seq: ++this.seq,
+      sentAt: this.kernel.now(),
+      body,
+    } as AnyEnvelope);
+    return id;
+  }
+}
+
+function statusKey(state: CoordinationState, subtree: SubtreeCounts): string {
+  const s = subtree.byState;
+  return `${state}|${subtree.nodes}|${subtree.leaves}|${s.SYNCHRONIZED}|${s.DEGRADED}|${s.CONNECTING}|${s.FAILED}|${s.DISCONNECTED}|${s.unreachable}`;
+}

@@ -1,0 +1,251 @@
+/**
+ * The API's end of the protocol: the root's parent. `start()` is an INIT to the root,
+ * `command()` a COORD_COMMAND, `shutdown()` a COORD_SHUTDOWN, each answered the way any
+ * child answers its parent, so the root is driven exactly like every other node.
+ */
+import {
+  PROTOCOL_VERSION,
+  type AnyEnvelope,
+  type CommandStatus,
+  type CoordinationState,
+  type MessageBodies,
+  type MessageKind,
+  type Outcome,
+  type OutcomeCounts,
+  type ShutdownMode,
+  type SubtreeCounts,
+} from '../../machines/index.js';
+import { childBudget } from '../policy/policy.js';
+import type { CommandResult } from './commandTypes.js';
+import { Timers } from './Timers.js';
+import type { TreeKernel } from './TreeKernel.js';
+
+/** The reserved id of the API's endpoint (node ids may not start with `$`). */
+export const CLIENT_ID = '$client';
+
+/** Status of aggregated counts: every leaf completed, some did, or none did. */
+export function statusOf(counts: OutcomeCounts): CommandStatus {
+  const total = counts.completed + counts.failed + counts.skipped + counts.timedOut;
+  if (counts.completed === total) return 'completed';
+  return counts.completed > 0 ? 'partial' : 'failed';
+}
+
+interface PendingCommand {
+  readonly name: string;
+  readonly resolve: (result: CommandResult) => void;
+  readonly timer: ReturnType<Timers['set']>;
+}
+
+/** Outcome of the root's INIT: the state it settled in, or why it did not. */
+export type InitOutcome =
+  | { readonly ok: true; readonly state: CoordinationState }
+  | { readonly ok: false; readonly reason: string };
+
+/** The root's parent. */
+export class TreeClient {
+  readonly timers: Timers;
+  readonly session: string;
+  /** The root's last reported state. */
+  rootState: CoordinationState = 'DISCONNECTED';
+  rootSubtree: SubtreeCounts | null = null;
+  private epoch = 0;
+  private seq = 0;
+  private initWaiter: ((outcome: InitOutcome) => void) | null = null;
+  private shutdownWaiter: ((forced: number) => void) | null = null;
+  private readonly commands = new Map<string, PendingCommand>();
+  private readonly detach: () => void;
+
+  constructor(
+    private readonly kernel: TreeKernel,
+    readonly rootId: string,
+    private readonly leavesHint: () => number,
+  ) {
+    this.timers = new Timers(kernel.clock);
+    this.session = kernel.newId();
+    this.detach = kernel.transport.attach(CLIENT_ID, this.receive);
+  }
+
+  /** INIT the root in a new epoch; resolves when it answers or `timeoutMs` passes. */
+  init(timeoutMs: number): Promise<InitOutcome> {
+    this.epoch++;
+    return new Promise((resolve) => {
+      const timer = this.timers.set(
+        () =>
+          this.settleInit({
+            ok: false,
+            reason: `the root did not answer INIT within ${timeoutMs} ms`,
+          }),
+        timeoutMs + Math.max(100, timeoutMs * 0.1),
+      );
+      this.initWaiter = (outcome) => {
+        this.timers.clear(timer);
+        resolve(outcome);
+      };
+      this.send('COORD_INIT', { timeoutMs });
+    });
+  }
+
+  /** Issue a command at the root; always resolves, with `timedOut` leaves past `timeoutMs`. */
+  command(
+    commandId: string,
+    name: string,
+    payload: unknown,
+    timeoutMs: number,
+  ): Promise<CommandResult> {
+    this.emitCommand('issued', commandId, name);
+    return new Promise((resolve) => {
+      const timer = this.timers.set(() => {
+        const leaves = this.leaves();
+        this.settleCommand(commandId, {
+          counts: { completed: 0, failed: 0, skipped: 0, timedOut: leaves },
+          outcomes: [[this.rootId, { status: 'timedOut', leaves }]],
+        });
+      }, timeoutMs);
+      this.commands.set(commandId, { name, resolve, timer });
+      this.send('COORD_COMMAND', {
+        commands: [{ commandId, name, payload, timeoutMs: childBudget(timeoutMs) }],
+      });
+    });
+  }
+
+  /** SHUTDOWN the root; resolves with the count of force-stopped children, or -1 if it never answered. */
+  shutdown(mode: ShutdownMode, timeoutMs: number): Promise<number> {
+    return new Promise((resolve) => {
+      const timer = this.timers.set(
+        () => this.shutdownWaiter?.(-1),
+        timeoutMs + Math.max(100, timeoutMs * 0.1),
+      );
+      this.shutdownWaiter = (forced) => {
+        this.shutdownWaiter = null;
+        this.timers.clear(timer);
+        resolve(forced);
+      };
+      this.send('COORD_SHUTDOWN', { mode, timeoutMs: childBudget(timeoutMs) });
+    });
+  }
+
+  /** Stop listening; commands still pending resolve as skipped. */
+  dispose(): void {
+    for (const commandId of [...this.commands.keys()]) {
+      const leaves = this.leaves();
+      this.settleCommand(commandId, {
+        counts: { completed: 0, failed: 0, skipped: leaves, timedOut: 0 },
+        outcomes: [[this.rootId, { status: 'skipped', reason: 'tree shut down', leaves }]],
+      });
+    }
+    this.initWaiter?.({ ok: false, reason: 'tree shut down' });
+    this.shutdownWaiter?.(-1);
+    this.timers.clearAll();
+    this.detach();
+  }
+
+  private readonly receive = (envelope: AnyEnvelope): void => {
+    const kernel = this.kernel;
+    if (envelope.from !== this.rootId) return kernel.drop(CLIENT_ID, 'unknown-sender', envelope);
+    if (envelope.session !== this.session) return kernel.drop(CLIENT_ID, 'stale-session', envelope);
+    if (envelope.epoch < this.epoch) return kernel.drop(CLIENT_ID, 'stale-epoch', envelope);
+    kernel.stats.received++;
+    switch (envelope.kind) {
+      case 'COORD_READY':
+        this.rootState = envelope.body.state;
+        this.rootSubtree = envelope.body.subtree;
+        return this.settleInit({ ok: true, state: envelope.body.state });
+      case 'COORD_STATUS':
+        this.rootState = envelope.body.state;
+        this.rootSubtree = envelope.body.subtree;
+        return;
+      case 'COORD_ERROR': {
+        const { commandId } = envelope.body;
+        if (commandId === undefined) {
+          this.rootState = 'FAILED';
+          return this.settleInit({ ok: false, reason: envelope.body.message });
+        }
+        const leaves = this.leaves();
+        const outcome: Outcome =
+          envelope.body.scope === 'node'
+            ? { status: 'skipped', reason: envelope.body.code, leaves }
+            : envelope.body.code === 'DEADLINE_EXCEEDED'
+              ? { status: 'timedOut', leaves }
+              : {
+                  status: 'failed',
+                  error: { code: envelope.body.code, message: envelope.body.message },
+                };
+        const counts = { completed: 0, failed: 0, skipped: 0, timedOut: 0 };
+        if (outcome.status === 'failed') counts.failed = 1;
+        else if (outcome.status === 'skipped') counts.skipped = leaves;
+        else counts.timedOut = leaves;
+        return this.settleCommand(commandId, { counts, outcomes: [[this.rootId, outcome]] });
+      }
+      case 'COORD_COMPLETE':
+        if (envelope.body.of === 'shutdown') return this.shutdownWaiter?.(envelope.body.forced);
+        return this.settleCommand(envelope.body.commandId, envelope.body);
+      case 'COORD_ACK':
+        return;
+      default:
+        return kernel.drop(CLIENT_ID, 'unknown-sender', envelope);
+    }
+  };
+
+  private leaves(): number {
+    return this.rootSubtree?.leaves ?? this.leavesHint();
+  }
+
+  private settleInit(outcome: InitOutcome): void {
+    const waiter = this.initWaiter;
+    this.initWaiter = null;
+    waiter?.(outcome);
+  }
+
+  private settleCommand(
+    commandId: string,
+    body: {
+      readonly counts: OutcomeCounts;
+      readonly outcomes: readonly (readonly [string, Outcome])[];
+    },
+  ): void {
+    const pending = this.commands.get(commandId);
+    if (!pending) return;
+    this.commands.delete(commandId);
+    this.timers.clear(pending.timer);
+    const status = statusOf(body.counts);
+    this.emitCommand('finished', commandId, pending.name, status);
+    pending.resolve({
+      commandId,
+      status,
+      counts: { ...body.counts },
+      outcomes: new Map(body.outcomes),
+    });
+  }
+
+  private emitCommand(
+    phase: 'issued' | 'finished',
+    commandId: string,
+    name: string,
+    status?: CommandStatus,
+  ): void {
+    this.kernel.emit(() => ({
+      type: 'command',
+      phase,
+      nodeId: CLIENT_ID,
+      commandId,
+      name,
+      ...(status ? { status } : {}),
+      at: this.kernel.now(),
+    }));
+  }
+
+  private send<K extends MessageKind>(kind: K, body: MessageBodies[K]): void {
+    this.kernel.send({
+      v: PROTOCOL_VERSION,
+      kind,
+      id: this.kernel.newId(),
+      session: this.session,
+      epoch: this.epoch,
+      from: CLIENT_ID,
+      to: this.rootId,
+      seq: ++this.seq,
+      sentAt: this.kernel.now(),
+      body,
+    } as AnyEnvelope);
+  }
+}

@@ -1,0 +1,85 @@
+/**
+ * Services shared by every node of one tree: transport, clock, policy, handler, the event
+ * stream and counters. One per tree; nothing here is global.
+ */
+import { nanoid } from 'nanoid';
+import { Subject } from 'rxjs';
+import type { AnyEnvelope } from '../../machines/index.js';
+import type { ResolvedPolicy } from '../policy/policy.js';
+import type { Transport } from '../transport/Transport.js';
+import type { CommandHandler } from './commandTypes.js';
+import type { DropReason, TreeEvent } from './events.js';
+import type { TreeClock } from './Timers.js';
+
+/** Counters of one tree's traffic. */
+export interface TreeStats {
+  sent: number;
+  received: number;
+  dropped: Record<DropReason, number>;
+  handlerRuns: number;
+}
+
+/** The shared services. */
+export class TreeKernel {
+  readonly events = new Subject<TreeEvent>();
+  readonly stats: TreeStats = {
+    sent: 0,
+    received: 0,
+    dropped: {
+      'stale-session': 0,
+      'stale-epoch': 0,
+      'unknown-sender': 0,
+      'node-down': 0,
+      undeliverable: 0,
+      duplicate: 0,
+    },
+    handlerRuns: 0,
+  };
+
+  constructor(
+    readonly transport: Transport,
+    readonly clock: TreeClock,
+    readonly policy: ResolvedPolicy,
+    readonly handler: CommandHandler,
+    readonly random: () => number,
+  ) {}
+
+  /** Clock time, ms. */
+  now(): number {
+    return this.clock.now ? this.clock.now() : Date.now();
+  }
+
+  /** A fresh unique id. */
+  newId(): string {
+    return nanoid();
+  }
+
+  /** Whether anyone listens to the event stream (events are built only then). */
+  get observed(): boolean {
+    return this.events.observed;
+  }
+
+  /** Publishes an event built by `make`, if anyone listens. */
+  emit(make: () => TreeEvent): void {
+    if (this.events.observed) this.events.next(make());
+  }
+
+  /** Sends an envelope through the transport, counting and publishing it. */
+  send(envelope: AnyEnvelope): void {
+    this.stats.sent++;
+    if (this.events.observed) this.events.next({ type: 'message', envelope, at: envelope.sentAt });
+    this.transport.send(envelope);
+  }
+
+  /** Counts and publishes a dropped envelope. */
+  drop(nodeId: string, reason: DropReason, envelope: AnyEnvelope): void {
+    this.stats.dropped[reason]++;
+    this.emit(() => ({ type: 'dropped', nodeId, reason, envelope, at: this.now() }));
+  }
+
+  /** `delay` ± the policy's jitter, ms. */
+  jittered(delay: number): number {
+    const spread = this.policy.retry.jitter;
+    return Math.max(0, Math.round(delay * (1 - spread + 2 * spread * this.random())));
+  }
+}

@@ -1,0 +1,568 @@
+/**
+ * The public entry point: a coordination tree built from a spec, driven through a small API.
+ */
+import type { Observable } from 'rxjs';
+import {
+  createActor,
+  fromPromise,
+  type Actor,
+  type AnyActorLogic,
+  type InspectionEvent,
+  type Observer,
+} from 'xstate';
+import {
+  backoffDelay,
+  isAvailableState,
+  nodeMachine,
+  type CoordinationState,
+  type LinkState,
+  type ShutdownMode,
+  type SubtreeCounts,
+} from '../../machines/index.js';
+import {
+  CoordinationFailedError,
+  InvalidPolicyError,
+  TreeLifecycleError,
+  UnknownNodeError,
+} from '../errors.js';
+import { resolvePolicy, type CoordinationPolicy, type ResolvedPolicy } from '../policy/policy.js';
+import {
+  shapeOf,
+  subtreeIds,
+  validateSpec,
+  type NodeSpec,
+  type Topology,
+} from '../spec/treeSpec.js';
+import { InProcessTransport } from '../transport/InProcessTransport.js';
+import type { Transport } from '../transport/Transport.js';
+import type { CommandHandler, CommandOptions, CommandResult } from './commandTypes.js';
+import type { TreeEvent } from './events.js';
+import { NodeEndpoint, type ChildSeed } from './NodeEndpoint.js';
+import { systemClock, type TreeClock } from './Timers.js';
+import { CLIENT_ID, TreeClient } from './TreeClient.js';
+import { TreeKernel, type TreeStats } from './TreeKernel.js';
+import { waitForEvents } from './waitFor.js';
+
+/** Options of {@link createCoordinationTree}. */
+export interface CoordinationTreeOptions {
+  /** The tree: the root and, recursively, its children. */
+  readonly root: NodeSpec;
+  /** Runs each command at each leaf. */
+  readonly handler: CommandHandler;
+  /** Timeouts, retry, degradation, restart budget, batching, concurrency; see {@link CoordinationPolicy}. */
+  readonly policy?: CoordinationPolicy;
+  /** The clock of every timer in the tree (XState's `clock`). Default: the system clock. */
+  readonly clock?: TreeClock;
+  /** XState inspection observer, reaching every node and supervisor actor (Stately inspector). */
+  readonly inspect?: Observer<InspectionEvent> | ((event: InspectionEvent) => void);
+  /** How nodes talk. Default: a new {@link InProcessTransport}. */
+  readonly transport?: Transport;
+  /** Random source for retry jitter, in [0, 1). Default `Math.random`. */
+  readonly random?: () => number;
+}
+
+/** One node as {@link CoordinationTree.snapshot} shows it. */
+export interface NodeSnapshot {
+  readonly id: string;
+  readonly parentId: string | null;
+  readonly state: CoordinationState;
+  /** Why it is in that state. */
+  readonly reason: string;
+  /** False while killed. */
+  readonly alive: boolean;
+  /** Its children's links as it sees them. */
+  readonly links: Readonly<Record<string, LinkState>>;
+  /** Its subtree by state, from its children's last reports. */
+  readonly subtree: SubtreeCounts;
+}
+
+/** Every node's state and its children's link states. */
+export interface TreeSnapshot {
+  readonly rootId: string;
+  /** Clock time of the snapshot, ms. */
+  readonly at: number;
+  readonly nodes: Readonly<Record<string, NodeSnapshot>>;
+}
+
+/** What {@link CoordinationTree.recover} achieved. */
+export interface RecoveryResult {
+  readonly nodeId: string;
+  readonly state: CoordinationState;
+  /** Children that were re-initialised. */
+  readonly restarted: readonly string[];
+  /** Children still unavailable afterwards. */
+  readonly unavailable: readonly string[];
+}
+
+/** What {@link CoordinationTree.shutdown} achieved. */
+export interface ShutdownResult {
+  readonly mode: ShutdownMode;
+  /** Children that missed the deadline and were force-stopped (at the root's level). */
+  readonly forced: number;
+  /** False if the root itself did not answer in time. */
+  readonly graceful: boolean;
+}
+
+/** Options of {@link CoordinationTree.shutdown}. */
+export interface ShutdownOptions {
+  /** `drain` (default) lets in-flight commands finish; `abort` cancels them. */
+  readonly mode?: ShutdownMode;
+  /** Deadline, ms; past it stragglers are force-stopped. Default `policy.timeouts.shutdownMs` (10 000). */
+  readonly timeoutMs?: number;
+}
+
+/** Where a tree is in its own life. */
+export type TreeStatus = 'created' | 'starting' | 'running' | 'shuttingDown' | 'shutDown';
+
+/** A running coordination tree. */
+export interface CoordinationTree {
+  /** Starts every node; resolves with the root's state once it settles. @throws CoordinationFailedError if the root ends FAILED */
+  start(): Promise<'SYNCHRONIZED' | 'DEGRADED'>;
+  /** A node's coordination state (DISCONNECTED while killed). @throws UnknownNodeError */
+  stateOf(nodeId: string): CoordinationState;
+  /** Every node's state and link states. */
+  snapshot(): TreeSnapshot;
+  /** Transitions, decisions, links, command progress, protocol messages, drops. */
+  readonly events$: Observable<TreeEvent>;
+  /** Runs a command on every available leaf; always resolves with an aggregate. */
+  command(name: string, payload?: unknown, options?: CommandOptions): Promise<CommandResult>;
+  /** Simulates a crash: the node (and the subtree it hosts) stops answering. */
+  kill(nodeId: string): void;
+  /** Brings a killed node back fresh; its parent re-initialises it on its next recovery round. */
+  revive(nodeId: string): void;
+  /** Manual recovery: re-INIT a node's unavailable children now (fresh restart budget), or the node itself if it is down. */
+  recover(nodeId: string): Promise<RecoveryResult>;
+  /** A child joins at run time: INIT, then counted. Resolves with its link state once settled. */
+  addNode(parentId: string, spec: NodeSpec): Promise<LinkState>;
+  /** A child leaves gracefully: SHUTDOWN (drain), then uncounted. */
+  removeNode(nodeId: string): Promise<void>;
+  /** Graceful shutdown, children first; afterwards nothing of the tree runs. */
+  shutdown(options?: ShutdownOptions): Promise<ShutdownResult>;
+  /** Where the tree is in its life. */
+  readonly status: TreeStatus;
+  /** Message counters. */
+  readonly stats: Readonly<TreeStats>;
+  /** The resolved policy (defaults applied). */
+  readonly policy: ResolvedPolicy;
+}
+
+/** Node counts of every subtree, bottom-up. */
+function subtreeSizes(
+  topology: Topology,
+  rootId: string,
+): Map<string, { nodes: number; leaves: number }> {
+  const sizes = new Map<string, { nodes: number; leaves: number }>();
+  const order = subtreeIds(topology, rootId).reverse();
+  for (const id of order) {
+    const childIds = topology.get(id)!.childIds;
+    let nodes = 1;
+    let leaves = childIds.length === 0 ? 1 : 0;
+    for (const childId of childIds) {
+      const size = sizes.get(childId)!;
+      nodes += size.nodes;
+      leaves += size.leaves;
+    }
+    sizes.set(id, { nodes, leaves });
+  }
+  return sizes;
+}
+
+/**
+ * Creates a coordination tree. Nothing runs until {@link CoordinationTree.start}.
+ * @throws InvalidSpecError for a malformed spec; InvalidPolicyError for a bad policy value
+ */
+export function createCoordinationTree(options: CoordinationTreeOptions): CoordinationTree {
+  if (typeof options !== 'object' || options === null) {
+    throw new TreeLifecycleError(
+      'createCoordinationTree needs an options object: { root, handler }.',
+    );
+  }
+  const topology = validateSpec(options.root);
+  if (typeof options.handler !== 'function') {
+    throw new InvalidPolicyError(
+      'options.handler must be a function (command, context) => result.',
+    );
+  }
+  const policy = resolvePolicy(options.policy);
+  const rootId = options.root.id;
+  const clock = options.clock ?? systemClock;
+  const transport = options.transport ?? new InProcessTransport();
+  const kernel = new TreeKernel(
+    transport,
+    clock,
+    policy,
+    options.handler,
+    options.random ?? Math.random,
+  );
+  const endpoints = new Map<string, NodeEndpoint>();
+  const dead = new Set<string>();
+  let status: TreeStatus = 'created';
+  let rootActor: Actor<AnyActorLogic> | null = null;
+  let client: TreeClient | null = null;
+  let shutdownResult: Promise<ShutdownResult> | null = null;
+
+  const endpointOf = (nodeId: string): NodeEndpoint => endpoints.get(nodeId)!;
+
+  const createEndpoints = (fromId: string): void => {
+    const sizes = subtreeSizes(topology, fromId);
+    for (const id of subtreeIds(topology, fromId)) {
+      const placement = topology.get(id)!;
+      const seeds: ChildSeed[] = placement.childIds.map((childId) => ({
+        childId,
+        critical: topology.get(childId)!.critical,
+        ...sizes.get(childId)!,
+      }));
+      endpoints.get(id)?.dispose();
+      endpoints.set(id, new NodeEndpoint(kernel, id, placement.parentId ?? CLIENT_ID, seeds));
+    }
+  };
+
+  const machine = nodeMachine.provide({
+    actions: {
+      attach: ({ context, self }) => endpointOf(context.nodeId).attach(self, context.supervisor),
+      announce: ({ context }, params) =>
+        endpointOf(context.nodeId).announce(params.state, context.reason),
+      resetLinks: ({ context }) => endpointOf(context.nodeId).resetLinks(context.initBudgetMs),
+      sendInit: ({ context }) => endpointOf(context.nodeId).sendInitRound(),
+      restartUnavailable: ({ context }) => void endpointOf(context.nodeId).restartUnavailable(),
+      beginShutdown: ({ context }) =>
+        endpointOf(context.nodeId).beginShutdown(
+          context.shutdown?.mode ?? 'drain',
+          context.shutdown?.timeoutMs ?? 0,
+        ),
+      forceShutdown: ({ context }) => endpointOf(context.nodeId).forceShutdown(),
+      reportShutdownComplete: ({ context }) => endpointOf(context.nodeId).reportShutdownComplete(),
+      reportDecision: ({ context, event }) => {
+        if (event.type !== 'supervisor.decision') return;
+        kernel.emit(() => ({
+          type: 'decision',
+          nodeId: context.nodeId,
+          decision: event.decision,
+          counts: event.counts,
+          at: kernel.now(),
+        }));
+      },
+      linkAdded: ({ context, event }) => {
+        if (event.type !== 'tree.spawnChild') return;
+        const size = subtreeSizes(topology, event.shape.id).get(event.shape.id)!;
+        endpointOf(context.nodeId).linkAdded(
+          { childId: event.shape.id, critical: event.shape.critical === true, ...size },
+          event.rejoin,
+        );
+      },
+      linkRemoved: ({ context, event }) => {
+        if (event.type !== 'tree.stopChild') return;
+        endpointOf(context.nodeId).linkRemoved(event.childId, event.forget);
+      },
+    },
+    actors: {
+      cleanup: fromPromise<void, { nodeId: string }>(({ input }) =>
+        endpointOf(input.nodeId).cleanup(),
+      ),
+    },
+    delays: {
+      initRetryDelay: ({ context }) =>
+        kernel.jittered(backoffDelay(context.policy, context.initAttempt)),
+      recoveryDelay: ({ context }) =>
+        kernel.jittered(backoffDelay(context.policy, context.recoveryAttempt)),
+    },
+  });
+  // Nodes spawn nodes: the provided machine is its own child logic.
+  (machine.implementations.actors as Record<string, AnyActorLogic>).node = machine;
+
+  const assertKnown = (nodeId: string): void => {
+    if (typeof nodeId !== 'string' || !topology.has(nodeId))
+      throw new UnknownNodeError(String(nodeId));
+  };
+  const assertRunning = (what: string): void => {
+    if (status === 'created') {
+      throw new TreeLifecycleError(
+        `Cannot ${what} before the tree is started: call await tree.start() first.`,
+      );
+    }
+    if (status === 'shuttingDown' || status === 'shutDown') {
+      throw new TreeLifecycleError(
+        `Cannot ${what}: the tree is shut down. Create a new tree with createCoordinationTree().`,
+      );
+    }
+  };
+  const actorOf = (nodeId: string) =>
+    rootActor?.system.get(nodeId) as Actor<AnyActorLogic> | undefined;
+  const initWait = (): number => policy.timeouts.initMs + policy.retry.maxDelayMs;
+
+  const waitForLinks = (parentId: string, childIds: readonly string[]): Promise<boolean> => {
+    const waiting = new Set(childIds);
+    const parent = endpointOf(parentId);
+    for (const id of childIds) {
+      const link = parent.links.get(id);
+      if (link && isAvailableState(link.state as CoordinationState)) waiting.delete(id);
+    }
+    return waitForEvents(
+      kernel,
+      client!.timers,
+      initWait(),
+      () => waiting.size === 0,
+      (event) => {
+        if (
+          event.type === 'link' &&
+          event.nodeId === parentId &&
+          event.to !== null &&
+          isAvailableState(event.to as CoordinationState)
+        ) {
+          waiting.delete(event.childId);
+        }
+        return waiting.size === 0;
+      },
+    );
+  };
+
+  const tree: CoordinationTree = {
+    events$: kernel.events.asObservable(),
+    policy,
+    get status() {
+      return status;
+    },
+    get stats() {
+      return kernel.stats;
+    },
+
+    async start() {
+      if (status !== 'created') {
+        throw new TreeLifecycleError(`start() can be called once; the tree is already ${status}.`);
+      }
+      status = 'starting';
+      createEndpoints(rootId);
+      rootActor = createActor(machine, {
+        input: { shape: shapeOf(topology, rootId), parentId: CLIENT_ID, policy: policy.machine },
+        clock: clock,
+        systemId: rootId,
+        ...(options.inspect ? { inspect: options.inspect } : {}),
+      });
+      client = new TreeClient(
+        kernel,
+        rootId,
+        () => subtreeSizes(topology, rootId).get(rootId)!.leaves,
+      );
+      rootActor.start();
+      const outcome = await client.init(policy.timeouts.initMs);
+      if (status === 'starting') status = 'running';
+      if (!outcome.ok || !isAvailableState(outcome.state)) {
+        throw new CoordinationFailedError(
+          `The tree did not start: ${outcome.ok ? `the root is ${outcome.state}` : outcome.reason}. ` +
+            `See tree.snapshot() for the failing nodes; tree.recover('${rootId}') retries.`,
+          rootId,
+        );
+      }
+      return outcome.state as 'SYNCHRONIZED' | 'DEGRADED';
+    },
+
+    stateOf(nodeId) {
+      assertKnown(nodeId);
+      if (dead.has(nodeId)) return 'DISCONNECTED';
+      return endpoints.get(nodeId)?.state ?? 'DISCONNECTED';
+    },
+
+    snapshot() {
+      const nodes: Record<string, NodeSnapshot> = {};
+      for (const [id, placement] of topology) {
+        const endpoint = endpoints.get(id);
+        const links: Record<string, LinkState> = {};
+        for (const childId of placement.childIds)
+          links[childId] = endpoint?.links.get(childId)?.state ?? 'pending';
+        nodes[id] = {
+          id,
+          parentId: placement.parentId,
+          state: dead.has(id) ? 'DISCONNECTED' : (endpoint?.state ?? 'DISCONNECTED'),
+          reason: dead.has(id) ? 'killed' : (endpoint?.reason ?? 'not started'),
+          alive: !dead.has(id),
+          links,
+          subtree: endpoint?.subtree() ?? {
+            nodes: 1,
+            leaves: 1,
+            byState: {
+              DISCONNECTED: 1,
+              CONNECTING: 0,
+              SYNCHRONIZED: 0,
+              DEGRADED: 0,
+              FAILED: 0,
+              unreachable: 0,
+            },
+          },
+        };
+      }
+      return { rootId, at: kernel.now(), nodes };
+    },
+
+    async command(name, payload, commandOptions = {}) {
+      assertRunning('run a command');
+      if (typeof name !== 'string' || name === '') {
+        throw new TreeLifecycleError(
+          `A command needs a non-empty name; got ${JSON.stringify(name)}.`,
+        );
+      }
+      const timeoutMs = commandOptions.timeoutMs ?? policy.timeouts.commandMs;
+      if (typeof timeoutMs !== 'number' || !Number.isFinite(timeoutMs) || timeoutMs <= 0) {
+        throw new InvalidPolicyError(
+          `options.timeoutMs must be a finite duration > 0 (ms); got ${String(timeoutMs)}.`,
+        );
+      }
+      return client!.command(kernel.newId(), name, payload, timeoutMs);
+    },
+
+    kill(nodeId) {
+      assertRunning('kill a node');
+      assertKnown(nodeId);
+      if (nodeId === rootId) {
+        throw new TreeLifecycleError(
+          'The root cannot be killed (it has no parent to notice); use tree.shutdown().',
+        );
+      }
+      if (dead.has(nodeId)) return;
+      for (const id of subtreeIds(topology, nodeId)) {
+        endpoints.get(id)?.kill();
+        dead.add(id);
+      }
+      actorOf(topology.get(nodeId)!.parentId!)?.send({
+        type: 'tree.stopChild',
+        childId: nodeId,
+        forget: false,
+      });
+      kernel.emit(() => ({ type: 'node', nodeId, change: 'killed', at: kernel.now() }));
+    },
+
+    revive(nodeId) {
+      assertRunning('revive a node');
+      assertKnown(nodeId);
+      if (!dead.has(nodeId))
+        throw new TreeLifecycleError(`${nodeId} is not killed; only a killed node can be revived.`);
+      const parentId = topology.get(nodeId)!.parentId!;
+      if (dead.has(parentId)) {
+        throw new TreeLifecycleError(
+          `${nodeId}'s parent ${parentId} is killed too: revive ${parentId} (it brings its subtree back).`,
+        );
+      }
+      for (const id of subtreeIds(topology, nodeId)) dead.delete(id);
+      createEndpoints(nodeId);
+      actorOf(parentId)?.send({
+        type: 'tree.spawnChild',
+        shape: shapeOf(topology, nodeId),
+        rejoin: true,
+      });
+      kernel.emit(() => ({ type: 'node', nodeId, change: 'revived', at: kernel.now() }));
+    },
+
+    async recover(nodeId) {
+      assertRunning('recover a node');
+      assertKnown(nodeId);
+      if (dead.has(nodeId))
+        throw new TreeLifecycleError(
+          `${nodeId} is killed: revive it first, then recover its parent.`,
+        );
+      const endpoint = endpointOf(nodeId);
+      let restarted: string[] = [];
+      if (isAvailableState(endpoint.state)) {
+        restarted = endpoint.recover();
+        await waitForLinks(nodeId, restarted);
+      } else if (endpoint.state !== 'CONNECTING') {
+        const parentId = topology.get(nodeId)!.parentId;
+        if (parentId === null) {
+          await client!.init(policy.timeouts.initMs);
+        } else {
+          endpointOf(parentId).reinitChild(nodeId);
+          await waitForEvents(
+            kernel,
+            client!.timers,
+            initWait(),
+            () => false,
+            (event) =>
+              event.type === 'transition' &&
+              event.nodeId === nodeId &&
+              (isAvailableState(event.to) || event.to === 'FAILED'),
+          );
+        }
+      }
+      const unavailable = [...endpoint.links.values()]
+        .filter((link) => !isAvailableState(link.state as CoordinationState))
+        .map((link) => link.childId);
+      return { nodeId, state: endpoint.state, restarted, unavailable };
+    },
+
+    async addNode(parentId, spec) {
+      if (status === 'shuttingDown' || status === 'shutDown') assertRunning('add a node');
+      assertKnown(parentId);
+      if (dead.has(parentId))
+        throw new TreeLifecycleError(
+          `Cannot add a child to ${parentId}: it is killed. Revive it first.`,
+        );
+      const added = validateSpec(spec, parentId, new Set(topology.keys()));
+      for (const [id, placement] of added) topology.set(id, placement);
+      topology.get(parentId)!.childIds.push(spec.id);
+      if (status === 'created') return 'pending';
+      createEndpoints(spec.id);
+      actorOf(parentId)?.send({
+        type: 'tree.spawnChild',
+        shape: shapeOf(topology, spec.id),
+        rejoin: false,
+      });
+      kernel.emit(() => ({ type: 'node', nodeId: spec.id, change: 'added', at: kernel.now() }));
+      if (isAvailableState(endpointOf(parentId).state)) await waitForLinks(parentId, [spec.id]);
+      return endpointOf(parentId).links.get(spec.id)?.state ?? 'pending';
+    },
+
+    async removeNode(nodeId) {
+      if (status === 'shuttingDown' || status === 'shutDown') assertRunning('remove a node');
+      assertKnown(nodeId);
+      const parentId = topology.get(nodeId)!.parentId;
+      if (parentId === null)
+        throw new TreeLifecycleError('The root cannot be removed; use tree.shutdown().');
+      if (status !== 'created' && !dead.has(nodeId)) {
+        await new Promise<void>((resolve) => endpointOf(parentId).removeChild(nodeId, resolve));
+      }
+      if (status !== 'created') {
+        actorOf(parentId)?.send({ type: 'tree.stopChild', childId: nodeId, forget: true });
+      }
+      for (const id of subtreeIds(topology, nodeId)) {
+        endpoints.get(id)?.dispose();
+        endpoints.delete(id);
+        dead.delete(id);
+        topology.delete(id);
+      }
+      const siblings = topology.get(parentId)!.childIds;
+      siblings.splice(siblings.indexOf(nodeId), 1);
+      kernel.emit(() => ({ type: 'node', nodeId, change: 'removed', at: kernel.now() }));
+    },
+
+    shutdown(shutdownOptions = {}) {
+      shutdownResult ??= (async () => {
+        const mode = shutdownOptions.mode ?? 'drain';
+        if (mode !== 'drain' && mode !== 'abort') {
+          throw new InvalidPolicyError(
+            `shutdown mode must be 'drain' or 'abort'; got ${String(mode)}.`,
+          );
+        }
+        const timeoutMs = shutdownOptions.timeoutMs ?? policy.timeouts.shutdownMs;
+        if (typeof timeoutMs !== 'number' || !Number.isFinite(timeoutMs) || timeoutMs <= 0) {
+          throw new InvalidPolicyError(
+            `shutdown timeoutMs must be a finite duration > 0 (ms); got ${String(timeoutMs)}.`,
+          );
+        }
+        const started = status !== 'created';
+        status = 'shuttingDown';
+        const forced = started && client ? await client.shutdown(mode, timeoutMs) : 0;
+        rootActor?.stop();
+        for (const endpoint of endpoints.values()) endpoint.dispose();
+        client?.dispose();
+        transport.close();
+        status = 'shutDown';
+        kernel.events.complete();
+        return { mode, forced: Math.max(0, forced), graceful: forced >= 0 };
+      })();
+      const result = shutdownResult;
+      result.catch(() => {
+        shutdownResult = null;
+      });
+      return result;
+    },
+  };
+  return tree;
+}

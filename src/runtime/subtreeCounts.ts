@@ -1,0 +1,40 @@
+/**
+ * Arithmetic on subtree counts (the roll-up a node reports to its parent).
+ */
+import type { CoordinationState } from '../../machines/index.js';
+
+/** A subtree count under construction. */
+export interface MutableSubtree {
+  nodes: number;
+  leaves: number;
+  byState: Record<CoordinationState | 'unreachable', number>;
+}
+
+/** Zero nodes. */
+export function emptySubtree(): MutableSubtree {
+  return {
+    nodes: 0,
+    leaves: 0,
+    byState: {
+      DISCONNECTED: 0,
+      CONNECTING: 0,
+      SYNCHRONIZED: 0,
+      DEGRADED: 0,
+      FAILED: 0,
+      unreachable: 0,
+    },
+  };
+}
+
+/** Adds `b` into `a`. */
+export function addCounts(
+  a: Record<CoordinationState | 'unreachable', number>,
+  b: Readonly<Record<CoordinationState | 'unreachable', number>>,
+): void {
+  a.DISCONNECTED += b.DISCONNECTED;
+  a.CONNECTING += b.CONNECTING;
+  a.SYNCHRONIZED += b.SYNCHRONIZED;
+  a.DEGRADED += b.DEGRADED;
+  a.FAILED += b.FAILED;
+  a.unreachable += b.unreachable;
+}

@@ -1,0 +1,117 @@
+/**
+ * The tree spec users write, and its validation: ids non-empty and unique, no cycles, no
+ * reserved ids. Iterative, so a deep tree cannot overflow the stack.
+ */
+import type { NodeShape } from '../../machines/index.js';
+import { InvalidSpecError } from '../errors.js';
+
+/** One node of a tree spec. */
+export interface NodeSpec {
+  /** Unique, non-empty id; ids starting with `$` are reserved. */
+  readonly id: string;
+  /** A critical child down makes its parent FAILED, not DEGRADED. Default false. */
+  readonly critical?: boolean;
+  /** Children; none makes a leaf, which runs the command handler. */
+  readonly children?: readonly NodeSpec[];
+}
+
+/** Where a node sits in the tree. */
+export interface NodePlacement {
+  readonly parentId: string | null;
+  readonly critical: boolean;
+  /** Ids of its children, in spec order (mutable as nodes join and leave). */
+  readonly childIds: string[];
+}
+
+/** Every node by id, with its parent and children. */
+export type Topology = Map<string, NodePlacement>;
+
+/**
+ * Validates `root` and returns its placements.
+ * @param taken ids already in use (when a subtree joins a running tree)
+ * @throws InvalidSpecError saying which node is wrong and how
+ */
+export function validateSpec(
+  root: unknown,
+  parentId: string | null = null,
+  taken: ReadonlySet<string> = new Set(),
+): Topology {
+  const topology: Topology = new Map();
+  const seen = new Set<object>();
+  const stack: { spec: unknown; parentId: string | null; path: string }[] = [
+    { spec: root, parentId, path: 'root' },
+  ];
+  while (stack.length > 0) {
+    const { spec, parentId: parent, path } = stack.pop()!;
+    if (typeof spec !== 'object' || spec === null) {
+      throw new InvalidSpecError(
+        `${path} must be an object like { id: 'a', children: [] }; got ${String(spec)}.`,
+      );
+    }
+    if (seen.has(spec)) {
+      throw new InvalidSpecError(
+        `${path} is the same object as a node above or beside it: the spec has a cycle or a shared subtree. Give every node its own object.`,
+      );
+    }
+    seen.add(spec);
+    const { id, children, critical } = spec as Partial<NodeSpec>;
+    if (typeof id !== 'string' || id.trim() === '') {
+      throw new InvalidSpecError(
+        `${path}.id must be a non-empty string; got ${JSON.stringify(id)}.`,
+      );
+    }
+    if (id.startsWith('$')) {
+      throw new InvalidSpecError(
+        `${path}.id ${JSON.stringify(id)} starts with "$", which is reserved. Rename the node.`,
+      );
+    }
+    if (topology.has(id) || taken.has(id)) {
+      throw new InvalidSpecError(
+        `Duplicate node id ${JSON.stringify(id)} at ${path}: node ids must be unique in a tree.`,
+      );
+    }
+    if (critical !== undefined && typeof critical !== 'boolean') {
+      throw new InvalidSpecError(
+        `${path}.critical must be a boolean; got ${JSON.stringify(critical)}.`,
+      );
+    }
+    if (children !== undefined && !Array.isArray(children)) {
+      throw new InvalidSpecError(`${path}.children must be an array of node specs.`);
+    }
+    const kids = children ?? [];
+    topology.set(id, {
+      parentId: parent,
+      critical: critical === true,
+      childIds: kids.map((c) => (c as Partial<NodeSpec> | null)?.id ?? ''),
+    });
+    kids.forEach((child, i) =>
+      stack.push({ spec: child, parentId: id, path: `${path}.children[${i}]` }),
+    );
+  }
+  return topology;
+}
+
+/** The statechart's view of a node and its subtree, built from the current topology. */
+export function shapeOf(topology: Topology, id: string): NodeShape {
+  const build = (nodeId: string): NodeShape => {
+    const placement = topology.get(nodeId)!;
+    return {
+      id: nodeId,
+      critical: placement.critical,
+      children: placement.childIds.map(build),
+    };
+  };
+  return build(id);
+}
+
+/** Ids of `id` and all its descendants. */
+export function subtreeIds(topology: Topology, id: string): string[] {
+  const out: string[] = [];
+  const stack = [id];
+  while (stack.length > 0) {
+    const next = stack.pop()!;
+    out.push(next);
+    stack.push(...(topology.get(next)?.childIds ?? []));
+  }
+  return out;
+}
