@@ -69,6 +69,8 @@ export default tseslint.config(
     rules: {
       '@typescript-eslint/no-non-null-assertion': 'off',
       '@typescript-eslint/unbound-method': 'off',
+      // Matchers such as expect.any() are typed `any`.
+      '@typescript-eslint/no-unsafe-assignment': 'off',
     },
   },
   { files: ['**/*.js'], ...tseslint.configs.disableTypeChecked },

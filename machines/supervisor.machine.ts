@@ -4,7 +4,7 @@
  * decision whenever it changes. It also owns the restart budget: at most `maxRestarts`
  * recovery rounds within a sliding `windowMs`, OTP-style; past it the decision is FAILED.
  */
-import { enqueueActions, raise, sendParent, setup } from 'xstate';
+import { assign, raise, sendParent, setup } from 'xstate';
 import {
   applyLinkChange,
   decide,
@@ -71,6 +71,11 @@ function effectiveDecision(context: SupervisorContext): Decision {
   return { state: 'FAILED', allReady: decision.allReady, reason: 'restart budget exhausted' };
 }
 
+function decisionChanged(context: SupervisorContext): boolean {
+  const next = effectiveDecision(context);
+  return next.state !== context.decision.state || next.allReady !== context.decision.allReady;
+}
+
 /** The supervisor statechart. */
 export const supervisorMachine = setup({
   types: {
@@ -85,50 +90,45 @@ export const supervisorMachine = setup({
     budgetLeft: ({ context }) => context.restarts < context.restartBudget.maxRestarts,
     currentGeneration: ({ context, event }) =>
       event.type === 'restart.expired' && event.generation === context.generation,
+    decisionChanged: ({ context }) => decisionChanged(context),
   },
   actions: {
-    applyLinkChange: enqueueActions(({ context, event, enqueue }) => {
-      if (event.type !== 'link.changed') return;
-      enqueue.assign({ counts: applyLinkChange(context.counts, event) });
+    applyLinkChange: assign({
+      counts: ({ context, event }) =>
+        event.type === 'link.changed' ? applyLinkChange(context.counts, event) : context.counts,
     }),
-    resetLinks: enqueueActions(({ context, event, enqueue }) => {
-      if (event.type !== 'links.reset') return;
-      enqueue.assign({
-        counts: event.counts,
-        restarts: 0,
-        generation: context.generation + 1,
-        exhausted: false,
-      });
-    }),
-    resetBudget: enqueueActions(({ context, enqueue }) => {
-      enqueue.assign({ restarts: 0, generation: context.generation + 1, exhausted: false });
-    }),
-    recordRestart: enqueueActions(({ context, enqueue }) => {
-      enqueue.assign({ restarts: context.restarts + 1 });
-      enqueue(
-        raise(
-          { type: 'restart.expired', generation: context.generation },
-          { delay: 'restartWindow' },
-        ),
-      );
-      enqueue(
-        sendParent({ type: 'supervisor.restartGranted', restartsInWindow: context.restarts + 1 }),
-      );
-    }),
-    exhaustBudget: enqueueActions(({ enqueue }) => {
-      enqueue.assign({ exhausted: true });
-    }),
-    expireRestart: enqueueActions(({ context, enqueue }) => {
-      enqueue.assign({ restarts: Math.max(0, context.restarts - 1) });
-    }),
-    reportIfChanged: enqueueActions(({ context, enqueue }) => {
-      const next = effectiveDecision(context);
-      if (next.state === context.decision.state && next.allReady === context.decision.allReady) {
-        return;
-      }
-      enqueue.assign({ decision: next });
-      enqueue(sendParent({ type: 'supervisor.decision', decision: next, counts: context.counts }));
-    }),
+    resetLinks: assign(({ context, event }) =>
+      event.type === 'links.reset'
+        ? {
+            counts: event.counts,
+            restarts: 0,
+            generation: context.generation + 1,
+            exhausted: false,
+          }
+        : {},
+    ),
+    resetBudget: assign(({ context }) => ({
+      restarts: 0,
+      generation: context.generation + 1,
+      exhausted: false,
+    })),
+    recordRestart: assign({ restarts: ({ context }) => context.restarts + 1 }),
+    scheduleExpiry: raise(
+      ({ context }) => ({ type: 'restart.expired' as const, generation: context.generation }),
+      { delay: 'restartWindow' },
+    ),
+    grantRestart: sendParent(({ context }) => ({
+      type: 'supervisor.restartGranted',
+      restartsInWindow: context.restarts,
+    })),
+    exhaustBudget: assign({ exhausted: true }),
+    expireRestart: assign({ restarts: ({ context }) => Math.max(0, context.restarts - 1) }),
+    adoptDecision: assign({ decision: ({ context }) => effectiveDecision(context) }),
+    reportDecision: sendParent(({ context }) => ({
+      type: 'supervisor.decision',
+      decision: context.decision,
+      counts: context.counts,
+    })),
   },
 }).createMachine({
   id: 'supervisor',
@@ -145,13 +145,15 @@ export const supervisorMachine = setup({
   initial: 'supervising',
   states: {
     supervising: {
+      // Report whenever the decision changed, whatever changed it.
+      always: { guard: 'decisionChanged', actions: ['adoptDecision', 'reportDecision'] },
       on: {
-        'link.changed': { actions: ['applyLinkChange', 'reportIfChanged'] },
-        'links.reset': { actions: ['resetLinks', 'reportIfChanged'] },
-        'budget.reset': { actions: ['resetBudget', 'reportIfChanged'] },
+        'link.changed': { actions: 'applyLinkChange' },
+        'links.reset': { actions: 'resetLinks' },
+        'budget.reset': { actions: 'resetBudget' },
         'restart.request': [
-          { guard: 'budgetLeft', actions: 'recordRestart' },
-          { actions: ['exhaustBudget', 'reportIfChanged'] },
+          { guard: 'budgetLeft', actions: ['recordRestart', 'scheduleExpiry', 'grantRestart'] },
+          { actions: 'exhaustBudget' },
         ],
         'restart.expired': { guard: 'currentGeneration', actions: 'expireRestart' },
       },

@@ -398,11 +398,17 @@ export class CommandEngine {
     this.accepting = false;
     this.draining = mode === 'drain';
     if (this.flushPending) this.flush();
-    if (mode === 'abort') this.abortAll('ABORTED', `${this.host.nodeId} shut down (abort)`);
+    // Leaves cancel their handlers; coordinators keep waiting for their children's answers,
+    // which come quickly because the children are aborting too (the deadline bounds it).
+    if (mode === 'abort')
+      this.abortAll('ABORTED', `${this.host.nodeId} shut down (abort)`, 'leaves');
   }
 
-  /** Answers everything running or queued with an error now, aborting handlers. */
-  abortAll(code: string, message: string): void {
+  /**
+   * Answers everything queued, and what runs (`all`) or only the running handlers (`leaves`),
+   * with an error now, aborting handlers.
+   */
+  abortAll(code: string, message: string, scope: 'all' | 'leaves' = 'all'): void {
     if (this.flushPending) this.flush();
     for (const { spec } of this.queue.splice(0)) {
       this.queued.delete(spec.commandId);
@@ -424,7 +430,7 @@ export class CommandEngine {
             commandId: run.spec.commandId,
           },
         });
-      } else {
+      } else if (scope === 'all') {
         for (const childId of [...run.waiting]) {
           const leaves = this.host.links.get(childId)?.subtree.leaves ?? 1;
           this.settle(run, childId, { status: 'skipped', reason: code, leaves });

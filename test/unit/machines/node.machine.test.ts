@@ -1,0 +1,105 @@
+import { describe, expect, it } from 'vitest';
+import { createActor, SimulatedClock } from 'xstate';
+import { nodeMachine, type NodeInput, type NodeMachinePolicy } from '../../../machines/index.js';
+
+const policy: NodeMachinePolicy = {
+  degradation: { maxUnavailable: { ratio: 0.5 }, minAvailable: 0 },
+  restartBudget: { maxRestarts: 3, windowMs: 10_000 },
+  initTimeoutMs: 1_000,
+  retryInitialDelayMs: 100,
+  retryFactor: 2,
+  retryMaxDelayMs: 400,
+};
+
+function start(input: Partial<NodeInput> = {}) {
+  const clock = new SimulatedClock();
+  const calls: string[] = [];
+  const machine = nodeMachine.provide({
+    actions: { sendInit: () => void calls.push('sendInit') },
+  });
+  const actor = createActor(machine, {
+    clock,
+    input: { shape: { id: 'leaf' }, parentId: 'p', policy, ...input },
+  }).start();
+  return { actor, clock, calls, value: () => actor.getSnapshot().value };
+}
+
+describe('nodeMachine', () => {
+  it('should start DISCONNECTED and settle a leaf on its own INIT', () => {
+    const { actor, value } = start();
+    expect(value()).toEqual({ DISCONNECTED: 'idle' });
+    actor.send({ type: 'parent.init', epoch: 1, timeoutMs: 1_000 });
+    expect(value()).toEqual({ SYNCHRONIZED: 'active' });
+  });
+
+  it('should retry INIT with backoff and fail on the init timeout, then clean up to DISCONNECTED', async () => {
+    // Arrange: a coordinator whose children never answer (inert effects, no supervisor reports)
+    const { actor, clock, calls, value } = start({
+      shape: { id: 'n', children: [{ id: 'a' }, { id: 'b' }] },
+    });
+    // Act
+    actor.send({ type: 'parent.init', epoch: 1, timeoutMs: 1_000 });
+    expect(value()).toEqual({ CONNECTING: 'initializing' });
+    clock.increment(100);
+    expect(value()).toEqual({ CONNECTING: 'retrying' });
+    clock.increment(200);
+    clock.increment(400);
+    // Assert: 1 + 3 rounds by 700 ms (100, 200, 400 backoff)
+    expect(calls.filter((c) => c === 'sendInit').length).toBe(4);
+    clock.increment(300);
+    expect(value()).toBe('FAILED');
+    await Promise.resolve();
+    await Promise.resolve();
+    expect(value()).toEqual({ DISCONNECTED: 'idle' });
+    expect(actor.getSnapshot().context.reason).toBe('cleaned up after failure');
+  });
+
+  it('should go SYNCHRONIZED once the supervisor says all children are ready, then follow its decisions', () => {
+    const { actor, value } = start({ shape: { id: 'n', children: [{ id: 'a' }] } });
+    actor.send({ type: 'parent.init', epoch: 1, timeoutMs: 1_000 });
+    actor.send({
+      type: 'supervisor.decision',
+      decision: { state: 'SYNCHRONIZED', allReady: true, reason: 'ok' },
+      counts: {} as never,
+    });
+    expect(value()).toEqual({ SYNCHRONIZED: 'active' });
+    actor.send({
+      type: 'supervisor.decision',
+      decision: { state: 'DEGRADED', allReady: false, reason: '1 child unavailable' },
+      counts: {} as never,
+    });
+    expect(value()).toEqual({ DEGRADED: 'backoff' });
+    actor.send({
+      type: 'supervisor.decision',
+      decision: { state: 'FAILED', allReady: false, reason: 'critical' },
+      counts: {} as never,
+    });
+    expect(value()).toBe('FAILED');
+  });
+
+  it('should drain on shutdown and end DISCONNECTED when the endpoint reports done', () => {
+    const { actor, value } = start();
+    actor.send({ type: 'parent.init', epoch: 1, timeoutMs: 1_000 });
+    actor.send({ type: 'parent.shutdown', mode: 'drain', timeoutMs: 500 });
+    expect(value()).toEqual({ SYNCHRONIZED: 'draining' });
+    actor.send({ type: 'shutdown.done' });
+    expect(value()).toEqual({ DISCONNECTED: 'stopped' });
+  });
+
+  it('should force the shutdown at its deadline', () => {
+    const { actor, clock, value } = start();
+    actor.send({ type: 'parent.init', epoch: 1, timeoutMs: 1_000 });
+    actor.send({ type: 'parent.shutdown', mode: 'abort', timeoutMs: 500 });
+    clock.increment(500);
+    expect(value()).toEqual({ DISCONNECTED: 'stopped' });
+    expect(actor.getSnapshot().context.reason).toBe('shutdown deadline passed');
+  });
+
+  it('should abort CONNECTING to FAILED on a shutdown during init', () => {
+    const { actor, value } = start({ shape: { id: 'n', children: [{ id: 'a' }] } });
+    actor.send({ type: 'parent.init', epoch: 1, timeoutMs: 1_000 });
+    actor.send({ type: 'parent.shutdown', mode: 'drain', timeoutMs: 500 });
+    expect(value()).toBe('FAILED');
+    expect(actor.getSnapshot().context.reason).toBe('shutdown during init');
+  });
+});

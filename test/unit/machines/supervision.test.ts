@@ -1,0 +1,98 @@
+import { describe, expect, it } from 'vitest';
+import { applyLinkChange, decide, EMPTY_COUNTS, type LinkCounts } from '../../../machines/index.js';
+
+const policy = { maxUnavailable: { ratio: 0.5 }, minAvailable: 0 } as const;
+
+function countsOf(states: Array<[string, boolean?]>): LinkCounts {
+  let counts = EMPTY_COUNTS;
+  for (const [state, critical] of states) {
+    counts = applyLinkChange(counts, { from: null, to: 'pending', critical: critical === true });
+    counts = applyLinkChange(counts, {
+      from: 'pending',
+      to: state as never,
+      critical: critical === true,
+    });
+  }
+  return counts;
+}
+
+describe('applyLinkChange', () => {
+  it('should count adds, changes and removes in O(1) steps', () => {
+    // Arrange
+    let counts = applyLinkChange(EMPTY_COUNTS, { from: null, to: 'pending', critical: true });
+    // Act
+    counts = applyLinkChange(counts, { from: 'pending', to: 'unreachable', critical: true });
+    // Assert
+    expect(counts).toEqual({
+      total: 1,
+      pending: 0,
+      available: 0,
+      degraded: 0,
+      unavailable: 1,
+      criticalUnavailable: 1,
+    });
+    counts = applyLinkChange(counts, { from: 'unreachable', to: 'DEGRADED', critical: true });
+    expect(counts).toEqual({
+      total: 1,
+      pending: 0,
+      available: 1,
+      degraded: 1,
+      unavailable: 0,
+      criticalUnavailable: 0,
+    });
+    counts = applyLinkChange(counts, { from: 'DEGRADED', to: null, critical: true });
+    expect(counts).toEqual(EMPTY_COUNTS);
+  });
+});
+
+describe('decide', () => {
+  it('should be SYNCHRONIZED and ready with no children', () => {
+    expect(decide(EMPTY_COUNTS, policy)).toMatchObject({ state: 'SYNCHRONIZED', allReady: true });
+  });
+
+  it('should not be ready while a child is pending, without degrading', () => {
+    const counts = applyLinkChange(countsOf([['SYNCHRONIZED']]), {
+      from: null,
+      to: 'pending',
+      critical: false,
+    });
+    expect(decide(counts, policy)).toMatchObject({ state: 'SYNCHRONIZED', allReady: false });
+  });
+
+  it('should propagate a DEGRADED child as DEGRADED', () => {
+    expect(decide(countsOf([['SYNCHRONIZED'], ['DEGRADED']]), policy)).toMatchObject({
+      state: 'DEGRADED',
+      allReady: true,
+    });
+  });
+
+  it('should degrade within the unavailable limit and fail past it', () => {
+    const one = countsOf([['SYNCHRONIZED'], ['SYNCHRONIZED'], ['unreachable']]);
+    expect(decide(one, policy).state).toBe('DEGRADED');
+    const two = countsOf([['SYNCHRONIZED'], ['FAILED'], ['unreachable']]);
+    expect(decide(two, policy)).toMatchObject({
+      state: 'FAILED',
+      reason: '2 of 3 children unavailable (limit 1.5)',
+    });
+  });
+
+  it('should fail for a critical child down, whatever the ratio', () => {
+    const counts = countsOf([
+      ['SYNCHRONIZED'],
+      ['SYNCHRONIZED'],
+      ['SYNCHRONIZED'],
+      ['DISCONNECTED', true],
+    ]);
+    expect(decide(counts, policy)).toMatchObject({
+      state: 'FAILED',
+      reason: 'a critical child is unavailable',
+    });
+  });
+
+  it('should honour a count limit and a minimum available', () => {
+    const counts = countsOf([['SYNCHRONIZED'], ['SYNCHRONIZED'], ['unreachable']]);
+    expect(decide(counts, { maxUnavailable: 0, minAvailable: 0 }).state).toBe('FAILED');
+    expect(decide(counts, { maxUnavailable: 1, minAvailable: 3 }).state).toBe('FAILED');
+    expect(decide(counts, { maxUnavailable: 1, minAvailable: 2 }).state).toBe('DEGRADED');
+  });
+});

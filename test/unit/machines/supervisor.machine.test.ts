@@ -1,0 +1,141 @@
+import { describe, expect, it } from 'vitest';
+import { createActor, createMachine, sendTo, SimulatedClock, type AnyEventObject } from 'xstate';
+import { supervisorMachine } from '../../../machines/index.js';
+
+/** A parent that records what its supervisor reports. */
+function harness(maxRestarts = 2, windowMs = 1_000) {
+  const reports: AnyEventObject[] = [];
+  const parent = createMachine({
+    invoke: {
+      id: 'sup',
+      src: supervisorMachine,
+      input: {
+        nodeId: 'n',
+        degradation: { maxUnavailable: 1, minAvailable: 0 },
+        restartBudget: { maxRestarts, windowMs },
+      },
+    },
+    on: {
+      '*': { actions: ({ event }) => reports.push(event) },
+      forward: {
+        actions: sendTo(
+          'sup',
+          ({ event }) => (event as unknown as { inner: AnyEventObject }).inner,
+        ),
+      },
+    },
+  });
+  const clock = new SimulatedClock();
+  const actor = createActor(parent, { clock }).start();
+  const send = (inner: AnyEventObject) => actor.send({ type: 'forward', inner });
+  const decisions = () =>
+    reports
+      .filter((e) => e.type === 'supervisor.decision')
+      .map((e) => (e as unknown as { decision: { state: string; allReady: boolean } }).decision);
+  return { send, reports, decisions, clock };
+}
+
+describe('supervisorMachine', () => {
+  it('should report a decision only when it changes', () => {
+    // Arrange
+    const { send, decisions } = harness();
+    send({
+      type: 'links.reset',
+      counts: {
+        total: 2,
+        pending: 2,
+        available: 0,
+        degraded: 0,
+        unavailable: 0,
+        criticalUnavailable: 0,
+      },
+    });
+    // Act
+    send({
+      type: 'link.changed',
+      childId: 'a',
+      from: 'pending',
+      to: 'SYNCHRONIZED',
+      critical: false,
+    });
+    send({
+      type: 'link.changed',
+      childId: 'b',
+      from: 'pending',
+      to: 'SYNCHRONIZED',
+      critical: false,
+    });
+    send({
+      type: 'link.changed',
+      childId: 'b',
+      from: 'SYNCHRONIZED',
+      to: 'unreachable',
+      critical: false,
+    });
+    send({
+      type: 'link.changed',
+      childId: 'a',
+      from: 'SYNCHRONIZED',
+      to: 'unreachable',
+      critical: false,
+    });
+    // Assert
+    expect(decisions()).toEqual([
+      expect.objectContaining({ state: 'SYNCHRONIZED', allReady: false }),
+      expect.objectContaining({ state: 'SYNCHRONIZED', allReady: true }),
+      expect.objectContaining({ state: 'DEGRADED', allReady: false }),
+      expect.objectContaining({ state: 'FAILED', allReady: false }),
+    ]);
+  });
+
+  it('should grant restarts within the budget and decide FAILED past it', () => {
+    const { send, reports, decisions } = harness(2, 1_000);
+    send({
+      type: 'links.reset',
+      counts: {
+        total: 2,
+        pending: 0,
+        available: 1,
+        degraded: 0,
+        unavailable: 1,
+        criticalUnavailable: 0,
+      },
+    });
+    send({ type: 'restart.request' });
+    send({ type: 'restart.request' });
+    expect(reports.filter((e) => e.type === 'supervisor.restartGranted')).toHaveLength(2);
+    send({ type: 'restart.request' });
+    expect(decisions().at(-1)).toMatchObject({
+      state: 'FAILED',
+      reason: 'restart budget exhausted',
+    });
+  });
+
+  it('should forget restarts once the window has passed', () => {
+    const { send, reports, clock, decisions } = harness(1, 1_000);
+    send({
+      type: 'links.reset',
+      counts: {
+        total: 2,
+        pending: 0,
+        available: 1,
+        degraded: 0,
+        unavailable: 1,
+        criticalUnavailable: 0,
+      },
+    });
+    send({ type: 'restart.request' });
+    clock.increment(1_000);
+    send({ type: 'restart.request' });
+    expect(reports.filter((e) => e.type === 'supervisor.restartGranted')).toHaveLength(2);
+    expect(decisions().every((d) => d.state !== 'FAILED')).toBe(true);
+  });
+
+  it('should start a fresh budget on budget.reset', () => {
+    const { send, reports } = harness(1, 60_000);
+    send({ type: 'restart.request' });
+    send({ type: 'budget.reset' });
+    send({ type: 'restart.request' });
+    expect(reports.filter((e) => e.type === 'supervisor.restartGranted')).toHaveLength(2);
+  });
+});

@@ -1,0 +1,200 @@
+import { describe, expect, it } from 'vitest';
+import { advance, createTestTree, settle } from '../../helpers/simulation.js';
+
+describe('failure and recovery', () => {
+  it('should turn a parent DEGRADED when a leaf crashes, within the heartbeat bound', async () => {
+    // Arrange
+    const t = createTestTree();
+    await settle(t.clock, t.tree.start());
+    const killedAt = t.clock.now();
+    // Act
+    t.tree.kill('eu-1');
+    await advance(t.clock, 700); // heartbeat silence 500 ms + one 100 ms interval + slack
+    // Assert
+    expect(t.tree.stateOf('eu')).toBe('DEGRADED');
+    expect(t.tree.stateOf('root')).toBe('DEGRADED');
+    const degraded = t.transitions('eu').find((e) => e.to === 'DEGRADED')!;
+    expect(degraded.at - killedAt).toBeLessThanOrEqual(600);
+    expect(degraded.reason).toBe('1 child unavailable');
+    expect(t.transitions('root').at(-1)).toMatchObject({
+      to: 'DEGRADED',
+      reason: '1 child degraded',
+    });
+    expect(t.tree.snapshot().nodes['eu']!.links['eu-1']).toBe('unreachable');
+    await settle(t.clock, t.tree.shutdown());
+  });
+
+  it('should skip an unavailable subtree in commands and account for it', async () => {
+    const t = createTestTree();
+    await settle(t.clock, t.tree.start());
+    t.tree.kill('eu-1');
+    await advance(t.clock, 700);
+    const result = await settle(t.clock, t.tree.command('deploy'));
+    expect(result.status).toBe('partial');
+    expect(result.counts).toEqual({ completed: 4, failed: 0, skipped: 1, timedOut: 0 });
+    expect(result.outcomes.get('eu-1')).toEqual({
+      status: 'skipped',
+      reason: 'child unreachable',
+      leaves: 1,
+    });
+    await settle(t.clock, t.tree.shutdown());
+  });
+
+  it('should recover automatically once the crashed node comes back', async () => {
+    const t = createTestTree();
+    await settle(t.clock, t.tree.start());
+    t.tree.kill('eu-1');
+    await advance(t.clock, 700);
+    // Act
+    t.tree.revive('eu-1');
+    await advance(t.clock, 1_000);
+    // Assert
+    expect(t.tree.stateOf('eu-1')).toBe('SYNCHRONIZED');
+    expect(t.tree.stateOf('eu')).toBe('SYNCHRONIZED');
+    expect(t.tree.stateOf('root')).toBe('SYNCHRONIZED');
+    expect(t.transitions('eu').map((e) => e.to)).toEqual([
+      'CONNECTING',
+      'SYNCHRONIZED',
+      'DEGRADED',
+      'SYNCHRONIZED',
+    ]);
+    const result = await settle(t.clock, t.tree.command('deploy'));
+    expect(result.status).toBe('completed');
+    t.expectOnlyTableTransitions();
+    await settle(t.clock, t.tree.shutdown());
+  });
+
+  it('should notice a node revived before its parent noticed the crash', async () => {
+    const t = createTestTree();
+    await settle(t.clock, t.tree.start());
+    t.tree.kill('eu-1');
+    t.tree.revive('eu-1');
+    await advance(t.clock, 1_000);
+    expect(t.tree.stateOf('eu-1')).toBe('SYNCHRONIZED');
+    expect(t.tree.stateOf('eu')).toBe('SYNCHRONIZED');
+    expect(t.transitions('eu').map((e) => e.to)).toContain('DEGRADED');
+    await settle(t.clock, t.tree.shutdown());
+  });
+
+  it('should fail a node whose critical child is down, and the root above it', async () => {
+    // Arrange: us is critical for root; us-1 is critical for us
+    const t = createTestTree({
+      spec: {
+        id: 'root',
+        children: [
+          { id: 'eu', children: [{ id: 'eu-1' }, { id: 'eu-2' }] },
+          { id: 'us', critical: true, children: [{ id: 'us-1', critical: true }, { id: 'us-2' }] },
+        ],
+      },
+    });
+    await settle(t.clock, t.tree.start());
+    // Act
+    t.tree.kill('us-1');
+    await advance(t.clock, 700);
+    // Assert
+    expect(
+      t
+        .transitions('us')
+        .slice(-2)
+        .map((e) => `${e.from}>${e.to}:${e.reason}`),
+    ).toEqual([
+      'SYNCHRONIZED>FAILED:a critical child is unavailable',
+      'FAILED>DISCONNECTED:cleaned up after failure',
+    ]);
+    expect(t.transitions('root').find((e) => e.to === 'FAILED')?.reason).toBe(
+      'a critical child is unavailable',
+    );
+    t.expectOnlyTableTransitions();
+    await settle(t.clock, t.tree.shutdown({ timeoutMs: 1_000 }));
+  });
+
+  it('should fail a node when more children are down than the policy tolerates', async () => {
+    const t = createTestTree();
+    await settle(t.clock, t.tree.start());
+    t.tree.kill('eu-1');
+    t.tree.kill('eu-2');
+    await advance(t.clock, 700);
+    expect(t.transitions('eu').find((e) => e.to === 'FAILED')?.reason).toBe(
+      '2 of 3 children unavailable (limit 1.5)',
+    );
+    await settle(t.clock, t.tree.shutdown({ timeoutMs: 1_000 }));
+  });
+
+  it('should escalate to FAILED once the restart budget is exhausted', async () => {
+    // Arrange: two recovery rounds per minute at most
+    const t = createTestTree({
+      policy: {
+        timeouts: {
+          initMs: 2_000,
+          heartbeatMs: 500,
+          ackMs: 500,
+          commandMs: 2_000,
+          shutdownMs: 2_000,
+        },
+        heartbeat: { intervalMs: 100 },
+        retry: { initialDelayMs: 50, maxDelayMs: 400, jitter: 0 },
+        restartBudget: { maxRestarts: 2, windowMs: 60_000 },
+      },
+    });
+    await settle(t.clock, t.tree.start());
+    // Act: eu-1 stays dead
+    t.tree.kill('eu-1');
+    await advance(t.clock, 3_000);
+    // Assert
+    const inits = t.events.filter(
+      (e) => e.type === 'message' && e.envelope.kind === 'COORD_INIT' && e.envelope.to === 'eu-1',
+    );
+    expect(inits).toHaveLength(1 + 2); // the start, then two recovery rounds
+    expect(t.transitions('eu').find((e) => e.to === 'FAILED')?.reason).toBe(
+      'restart budget exhausted',
+    );
+    t.expectOnlyTableTransitions();
+    await settle(t.clock, t.tree.shutdown({ timeoutMs: 1_000 }));
+  });
+
+  it('should recover manually on demand with a fresh restart budget', async () => {
+    const t = createTestTree({
+      policy: {
+        timeouts: {
+          initMs: 2_000,
+          heartbeatMs: 500,
+          ackMs: 500,
+          commandMs: 2_000,
+          shutdownMs: 2_000,
+        },
+        heartbeat: { intervalMs: 100 },
+        retry: { initialDelayMs: 5_000, maxDelayMs: 5_000, jitter: 0 },
+      },
+    });
+    await settle(t.clock, t.tree.start());
+    t.tree.kill('eu-2');
+    await advance(t.clock, 700);
+    t.tree.revive('eu-2');
+    // Act: recovery rounds are 5 s apart; recover now
+    const result = await settle(t.clock, t.tree.recover('eu'));
+    // Assert
+    expect(result).toEqual({
+      nodeId: 'eu',
+      state: 'SYNCHRONIZED',
+      restarted: ['eu-2'],
+      unavailable: [],
+    });
+    await settle(t.clock, t.tree.shutdown());
+  });
+
+  it('should recover a failed root on demand', async () => {
+    const t = createTestTree({
+      spec: { id: 'root', children: [{ id: 'a', critical: true }, { id: 'b' }] },
+    });
+    await settle(t.clock, t.tree.start());
+    t.tree.kill('a');
+    await advance(t.clock, 700);
+    expect(t.tree.stateOf('root')).toBe('DISCONNECTED');
+    t.tree.revive('a');
+    const result = await settle(t.clock, t.tree.recover('root'));
+    expect(result.state).toBe('SYNCHRONIZED');
+    expect(t.tree.stateOf('a')).toBe('SYNCHRONIZED');
+    t.expectOnlyTableTransitions();
+    await settle(t.clock, t.tree.shutdown());
+  });
+});
