@@ -5,6 +5,7 @@
 export {
   nodeMachine,
   backoffDelay,
+  initRetryDelay,
   type NodeContext,
   type NodeEvent,
   type NodeInput,

@@ -32,7 +32,9 @@ export interface NodeMachinePolicy {
   readonly restartBudget: RestartBudget;
   /** Init budget of a node without a parent budget, in ms. */
   readonly initTimeoutMs: number;
-  /** Base delay between INIT rounds and between recovery rounds, in ms. */
+  /** How long an INIT may go unacknowledged before it is resent, in ms (the first INIT round's delay). */
+  readonly ackTimeoutMs: number;
+  /** Base delay between recovery rounds, in ms. */
   readonly retryInitialDelayMs: number;
   readonly retryFactor: number;
   readonly retryMaxDelayMs: number;
@@ -89,6 +91,15 @@ export function backoffDelay(policy: NodeMachinePolicy, attempt: number): number
   return Math.min(policy.retryMaxDelayMs, raw);
 }
 
+/**
+ * Delay before the next INIT round: an INIT is unanswered only once it has gone unacknowledged
+ * for the ack timeout, then rounds back off exponentially. In ms, without jitter.
+ */
+export function initRetryDelay(policy: NodeMachinePolicy, attempt: number): number {
+  const raw = policy.ackTimeoutMs * policy.retryFactor ** attempt;
+  return Math.min(Math.max(policy.retryMaxDelayMs, policy.ackTimeoutMs), raw);
+}
+
 const notShuttingDown = ({ context }: { context: NodeContext }): boolean =>
   context.shutdown === null;
 
@@ -108,12 +119,13 @@ export const nodeMachine = setup({
   },
   delays: {
     initTimeout: ({ context }) => context.initBudgetMs,
-    initRetryDelay: ({ context }) => backoffDelay(context.policy, context.initAttempt),
+    initRetryDelay: ({ context }) => initRetryDelay(context.policy, context.initAttempt),
     recoveryDelay: ({ context }) => backoffDelay(context.policy, context.recoveryAttempt),
     shutdownTimeout: ({ context }) => context.shutdown?.timeoutMs ?? 0,
   },
   guards: {
     allChildrenReady: ({ context }) => context.decision.allReady,
+    someChildUnavailable: ({ context }) => !context.decision.allReady,
     decidedFailed: ({ context }) =>
       notShuttingDown({ context }) && context.decision.state === 'FAILED',
     decidedDegraded: ({ context }) =>
@@ -173,6 +185,9 @@ export const nodeMachine = setup({
     countRecoveryAttempt: assign({ recoveryAttempt: ({ context }) => context.recoveryAttempt + 1 }),
     setReason: assign((_, params: { reason: string }) => ({ reason: params.reason })),
     reasonFromDecision: assign({ reason: ({ context }) => context.decision.reason }),
+    reasonReady: assign({
+      reason: ({ context }) => (context.childCount === 0 ? 'leaf ready' : 'all children ready'),
+    }),
     markInitPending: assign({ initPending: true }),
     requestRestart: sendTo(({ context }) => context.supervisor!, { type: 'restart.request' }),
     spawnChild: assign(({ context, event, spawn }) => {
@@ -202,7 +217,8 @@ export const nodeMachine = setup({
       event.type === 'tree.stopChild' ? (context.children[event.childId] ?? '') : '',
     ),
     forgetChildActor: assign(({ context, event }) => {
-      if (event.type !== 'tree.stopChild' || !context.children[event.childId]) return {};
+      if (event.type !== 'tree.stopChild') return {};
+      // A killed child has no actor left but still counts until it is forgotten.
       const { [event.childId]: _stopped, ...rest } = context.children;
       return { children: rest, childCount: context.childCount - (event.forget ? 1 : 0) };
     }),
@@ -300,7 +316,7 @@ export const nodeMachine = setup({
       always: {
         guard: 'allChildrenReady',
         target: 'SYNCHRONIZED',
-        actions: { type: 'setReason', params: { reason: 'all children ready' } },
+        actions: 'reasonReady',
       },
       after: {
         initTimeout: {
@@ -374,8 +390,17 @@ export const nodeMachine = setup({
       },
       initial: 'backoff',
       states: {
+        // Recovery rounds run only while some child is unavailable: a node DEGRADED because a
+        // child is DEGRADED has nothing to restart and must not spend its restart budget.
         backoff: {
-          after: { recoveryDelay: 'restarting' },
+          after: { recoveryDelay: { guard: 'someChildUnavailable', target: 'restarting' } },
+          on: {
+            'supervisor.decision': {
+              target: 'backoff',
+              reenter: true,
+              actions: ['adoptDecision', 'reportDecision'],
+            },
+          },
         },
         restarting: {
           entry: 'requestRestart',

@@ -184,6 +184,7 @@ export function resolvePolicy(input: CoordinationPolicy = {}): ResolvedPolicy {
       degradation,
       restartBudget,
       initTimeoutMs: timeouts.initMs,
+      ackTimeoutMs: timeouts.ackMs,
       retryInitialDelayMs: retry.initialDelayMs,
       retryFactor: retry.factor,
       retryMaxDelayMs: retry.maxDelayMs,

@@ -52,6 +52,16 @@ interface Running {
   readonly outcomes: (readonly [string, Outcome])[];
   controller: AbortController | null;
   attempt: number;
+  /** Envelopes this command travelled in, awaiting acknowledgement. */
+  readonly batchIds: string[];
+}
+
+/** A COORD_COMMAND envelope sent to a child, kept until acknowledged or all its commands ended. */
+interface Batch {
+  readonly childId: string;
+  readonly commandIds: readonly string[];
+  /** Its commands still running here. */
+  open: number;
 }
 
 function remember<V>(map: Map<string, V>, key: string, value: V): void {
@@ -67,7 +77,7 @@ export class CommandEngine {
   private readonly finished = new Map<string, Reply>();
   private readonly seenEnvelopes = new Map<string, true>();
   private readonly outbox = new Map<string, CommandSpec[]>();
-  private readonly batches = new Map<string, { childId: string; commandIds: string[] }>();
+  private readonly batches = new Map<string, Batch>();
   private flushPending = false;
   private flushTimer: TimerHandle | null = null;
   private accepting = true;
@@ -131,6 +141,7 @@ export class CommandEngine {
       outcomes: [],
       controller: null,
       attempt: 0,
+      batchIds: [],
     };
     this.running.set(spec.commandId, run);
     run.timers.push(
@@ -237,9 +248,9 @@ export class CommandEngine {
       }
     }
     if (run.waiting.size === 0) return this.finishAggregate(run);
-    run.timers.push(
-      this.host.timers.set(() => this.onAckTimeout(run), kernel.policy.timeouts.ackMs),
-    );
+    // The acknowledgement is due `ackMs` after the batch leaves, which may wait `maxDelayMs`.
+    const ackDue = kernel.policy.timeouts.ackMs + kernel.policy.batching.maxDelayMs;
+    run.timers.push(this.host.timers.set(() => this.onAckTimeout(run), ackDue));
   }
 
   private enqueue(childId: string, spec: CommandSpec): void {
@@ -265,7 +276,9 @@ export class CommandEngine {
       for (let i = 0; i < specs.length; i += size) {
         const commands = specs.slice(i, i + size);
         const id = this.host.sendToChild(link, 'COORD_COMMAND', { commands });
-        remember(this.batches, id, { childId, commandIds: commands.map((c) => c.commandId) });
+        const commandIds = commands.map((c) => c.commandId);
+        this.batches.set(id, { childId, commandIds, open: commandIds.length });
+        for (const commandId of commandIds) this.running.get(commandId)?.batchIds.push(id);
       }
     }
     this.outbox.clear();
@@ -372,6 +385,10 @@ export class CommandEngine {
     if (run) {
       this.running.delete(commandId);
       for (const timer of run.timers) this.host.timers.clear(timer);
+      for (const batchId of run.batchIds) {
+        const batch = this.batches.get(batchId);
+        if (batch && --batch.open === 0) this.batches.delete(batchId);
+      }
     }
     remember(this.finished, commandId, reply);
     this.reply(reply);
@@ -451,6 +468,7 @@ export class CommandEngine {
     this.queue.length = 0;
     this.queued.clear();
     this.outbox.clear();
+    this.batches.clear();
     this.flushPending = false;
   }
 

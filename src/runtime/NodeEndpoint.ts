@@ -34,10 +34,13 @@ export interface Link {
   lastHeard: number;
   /** The child's last reported subtree (or its shape's, before it answered). */
   subtree: SubtreeCounts;
+  /** Id of the last INIT sent to the child, and whether the child acknowledged it. */
+  initId: string | null;
+  initAcked: boolean;
   /** Fires if a child added at run time never answers its INIT. */
   initTimer: TimerHandle | null;
-  /** Set while the child is being removed gracefully. */
-  removal: { readonly done: () => void; readonly timer: TimerHandle } | null;
+  /** Set while the child is being removed gracefully: who waits, and the deadline. */
+  removal: { readonly waiters: (() => void)[]; readonly timer: TimerHandle } | null;
 }
 
 /** The participant side toward the parent: not in a session, answering INIT, in one, leaving. */
@@ -70,6 +73,7 @@ export class NodeEndpoint implements CommandHost {
   private connectStartedAt = 0;
   private connectBudgetMs = 0;
   private heartbeatTimer: TimerHandle | null = null;
+  /** Set once shutting down; `forced` counts stragglers stopped here and below. */
   private shutdown: { pending: Set<string>; signalled: boolean; forced: number } | null = null;
   private statusScheduled = false;
   private lastStatusKey = '';
@@ -98,6 +102,7 @@ export class NodeEndpoint implements CommandHost {
   kill(): void {
     this.dead = true;
     this.commands.kill();
+    this.settleRemovals();
     this.timers.clearAll();
   }
 
@@ -105,6 +110,7 @@ export class NodeEndpoint implements CommandHost {
   dispose(): void {
     this.dead = true;
     this.commands.kill();
+    this.settleRemovals();
     this.timers.clearAll();
     this.detachInbox?.();
     this.detachInbox = null;
@@ -131,19 +137,26 @@ export class NodeEndpoint implements CommandHost {
       case 'COORD_STATUS':
         return this.onChildState(link, envelope.body.state, envelope.body.subtree);
       case 'COORD_ACK':
+        if (envelope.body.ackOf === link.initId) {
+          link.initAcked = true;
+          return;
+        }
         return this.commands.onAck(link.childId, envelope.body.ackOf);
       case 'COORD_ERROR':
-        if (envelope.body.scope === 'node' && envelope.body.commandId === undefined) {
-          this.setLink(link, envelope.body.code === 'NOT_INITIALIZED' ? 'DISCONNECTED' : 'FAILED');
-        } else if (envelope.body.code === 'NOT_INITIALIZED') {
+        if (envelope.body.code === 'NOT_INITIALIZED') {
+          // The child restarted fresh: nothing runs there, nothing to shut down.
           this.setLink(link, 'DISCONNECTED');
+          if (link.removal) this.finishRemoval(link);
+          if (this.shutdown?.pending.delete(link.childId)) this.checkShutdownDone();
+        } else if (envelope.body.scope === 'node' && envelope.body.commandId === undefined) {
+          this.setLink(link, 'FAILED');
         }
         if (envelope.body.commandId !== undefined) this.commands.onChildError(link, envelope.body);
         return;
       case 'COORD_COMPLETE':
         if (envelope.body.of === 'command')
           return this.commands.onChildComplete(link, envelope.body);
-        return this.onChildShutdownComplete(link);
+        return this.onChildShutdownComplete(link, envelope.body.forced);
       default:
         return kernel.drop(this.nodeId, 'unknown-sender', envelope);
     }
@@ -159,6 +172,8 @@ export class NodeEndpoint implements CommandHost {
         return kernel.drop(this.nodeId, 'stale-epoch', envelope);
       this.session = envelope.session;
       this.parentEpoch = envelope.epoch;
+      // Acknowledge at once: the parent stops resending while this subtree comes up.
+      this.sendToParent('COORD_ACK', { ackOf: envelope.id });
       if (this.join === 'leaving') return;
       this.join = 'joining';
       if (isAvailableState(this.state)) this.scheduleStatus();
@@ -216,12 +231,11 @@ export class NodeEndpoint implements CommandHost {
     this.scheduleStatus();
   }
 
-  private onChildShutdownComplete(link: Link): void {
-    if (link.removal) {
-      link.removal.done();
-      return;
-    }
-    if (this.shutdown?.pending.delete(link.childId)) this.checkShutdownDone();
+  private onChildShutdownComplete(link: Link, forcedBelow: number): void {
+    if (link.removal) return this.finishRemoval(link);
+    if (!this.shutdown?.pending.delete(link.childId)) return;
+    this.shutdown.forced += forcedBelow;
+    this.checkShutdownDone();
   }
 
   // ── links ─────────────────────────────────────────────────────────────────────────────
@@ -238,9 +252,17 @@ export class NodeEndpoint implements CommandHost {
       epoch: 1,
       lastHeard: this.kernel.now(),
       subtree,
+      initId: null,
+      initAcked: false,
       initTimer: null,
       removal: null,
     };
+  }
+
+  /** Sends the child an INIT in its link's current epoch, remembering it until acknowledged. */
+  private sendInit(link: Link, timeoutMs: number): void {
+    link.initAcked = false;
+    link.initId = this.sendToChild(link, 'COORD_INIT', { timeoutMs });
   }
 
   /** Changes a link's state and tells the supervisor and the command engine. */
@@ -285,6 +307,8 @@ export class NodeEndpoint implements CommandHost {
       const from = link.state;
       link.epoch++;
       link.state = 'pending';
+      link.initId = null;
+      link.initAcked = false;
       this.timers.clear(link.initTimer);
       link.initTimer = null;
       if (from !== 'pending') {
@@ -309,14 +333,16 @@ export class NodeEndpoint implements CommandHost {
     this.supervisor?.send({ type: 'links.reset', counts });
   }
 
-  /** One INIT round of CONNECTING: INIT to every child not yet ready, within what is left of the budget. */
+  /**
+   * One INIT round of CONNECTING: INIT to every child that neither answered nor acknowledged
+   * its INIT, within what is left of the budget.
+   */
   sendInitRound(): void {
     const remaining = this.connectBudgetMs - (this.kernel.now() - this.connectStartedAt);
     const timeoutMs = childBudget(remaining);
     for (const link of this.links.values()) {
-      if (!isAvailableState(link.state as CoordinationState)) {
-        this.sendToChild(link, 'COORD_INIT', { timeoutMs });
-      }
+      if (isAvailableState(link.state as CoordinationState) || link.initAcked) continue;
+      this.sendInit(link, timeoutMs);
     }
   }
 
@@ -328,7 +354,7 @@ export class NodeEndpoint implements CommandHost {
       if (isAvailableState(link.state as CoordinationState)) continue;
       link.epoch++;
       restarted.push(link.childId);
-      this.sendToChild(link, 'COORD_INIT', { timeoutMs });
+      this.sendInit(link, timeoutMs);
     }
     return restarted;
   }
@@ -371,7 +397,7 @@ export class NodeEndpoint implements CommandHost {
     }));
     if (!isAvailableState(this.state)) return;
     const initMs = this.kernel.policy.timeouts.initMs;
-    this.sendToChild(link, 'COORD_INIT', { timeoutMs: childBudget(initMs) });
+    this.sendInit(link, childBudget(initMs));
     link.initTimer = this.timers.set(() => {
       link.initTimer = null;
       if (link.state === 'pending') this.setLink(link, 'unreachable');
@@ -384,7 +410,7 @@ export class NodeEndpoint implements CommandHost {
     const link = this.links.get(childId);
     if (!forget || !link) return;
     this.timers.clear(link.initTimer);
-    if (link.removal) this.timers.clear(link.removal.timer);
+    this.finishRemoval(link);
     this.links.delete(childId);
     this.supervisor?.send({
       type: 'link.changed',
@@ -410,16 +436,28 @@ export class NodeEndpoint implements CommandHost {
   /** Graceful removal: SHUTDOWN (drain) to the child, then `onDone` once it completed or timed out. */
   removeChild(childId: string, onDone: () => void): void {
     const link = this.links.get(childId);
-    if (!link) return onDone();
+    if (!link || this.dead) return onDone();
+    if (link.removal) {
+      link.removal.waiters.push(onDone);
+      return;
+    }
     const shutdownMs = this.kernel.policy.timeouts.shutdownMs;
-    const done = (): void => {
-      if (!link.removal) return;
-      this.timers.clear(link.removal.timer);
-      link.removal = null;
-      onDone();
-    };
-    link.removal = { done, timer: this.timers.set(done, shutdownMs) };
+    const timer = this.timers.set(() => this.finishRemoval(link), shutdownMs);
+    link.removal = { waiters: [onDone], timer };
     this.sendToChild(link, 'COORD_SHUTDOWN', { mode: 'drain', timeoutMs: childBudget(shutdownMs) });
+  }
+
+  private finishRemoval(link: Link): void {
+    const removal = link.removal;
+    if (!removal) return;
+    link.removal = null;
+    this.timers.clear(removal.timer);
+    for (const waiter of removal.waiters) waiter();
+  }
+
+  /** Nobody waits for a removal forever: settle them all (crash, disposal, own shutdown). */
+  private settleRemovals(): void {
+    for (const link of this.links.values()) this.finishRemoval(link);
   }
 
   // ── participant side ──────────────────────────────────────────────────────────────────
@@ -559,7 +597,7 @@ export class NodeEndpoint implements CommandHost {
   /** The shutdown deadline passed: abort what is left; stragglers are stopped with the node. */
   forceShutdown(): void {
     const shutdown = this.shutdown ?? { pending: new Set<string>(), signalled: false, forced: 0 };
-    shutdown.forced = shutdown.pending.size;
+    shutdown.forced += shutdown.pending.size;
     shutdown.signalled = true;
     this.shutdown = shutdown;
     this.commands.abortAll('ABORTED', `${this.nodeId} shutdown deadline passed`);
@@ -570,6 +608,7 @@ export class NodeEndpoint implements CommandHost {
     this.sendToParent('COORD_COMPLETE', { of: 'shutdown', forced: this.shutdown?.forced ?? 0 });
     this.dead = true;
     this.commands.kill();
+    this.settleRemovals();
     this.timers.clearAll();
   }
 

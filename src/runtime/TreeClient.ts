@@ -50,7 +50,11 @@ export class TreeClient {
   rootSubtree: SubtreeCounts | null = null;
   private epoch = 0;
   private seq = 0;
-  private initWaiter: ((outcome: InitOutcome) => void) | null = null;
+  private readonly initWaiters = new Set<(outcome: InitOutcome) => void>();
+  /** Once the tree has started, the client re-INITs a root that went down (it supervises the root). */
+  private supervising = false;
+  private recoveryAttempt = 0;
+  private recoveryTimer: ReturnType<Timers['set']> | null = null;
   private shutdownWaiter: ((forced: number) => void) | null = null;
   private readonly commands = new Map<string, PendingCommand>();
   private readonly detach: () => void;
@@ -69,20 +73,44 @@ export class TreeClient {
   init(timeoutMs: number): Promise<InitOutcome> {
     this.epoch++;
     return new Promise((resolve) => {
-      const timer = this.timers.set(
-        () =>
-          this.settleInit({
-            ok: false,
-            reason: `the root did not answer INIT within ${timeoutMs} ms`,
-          }),
-        timeoutMs + Math.max(100, timeoutMs * 0.1),
-      );
-      this.initWaiter = (outcome) => {
+      const waiter = (outcome: InitOutcome): void => {
+        this.initWaiters.delete(waiter);
         this.timers.clear(timer);
         resolve(outcome);
       };
+      const timer = this.timers.set(
+        () => waiter({ ok: false, reason: `the root did not answer INIT within ${timeoutMs} ms` }),
+        timeoutMs + Math.max(100, timeoutMs * 0.1),
+      );
+      this.initWaiters.add(waiter);
       this.send('COORD_INIT', { timeoutMs });
     });
+  }
+
+  /**
+   * From now on, re-INIT the root with backoff (policy.retry) whenever it reports FAILED or
+   * DISCONNECTED, the way every coordinator recovers its children.
+   */
+  superviseRoot(): void {
+    this.supervising = true;
+  }
+
+  private onRootState(state: CoordinationState): void {
+    this.rootState = state;
+    if (state === 'SYNCHRONIZED' || state === 'DEGRADED') {
+      this.recoveryAttempt = 0;
+      return;
+    }
+    if ((state !== 'FAILED' && state !== 'DISCONNECTED') || !this.supervising || this.recoveryTimer)
+      return;
+    const { initialDelayMs, factor, maxDelayMs } = this.kernel.policy.retry;
+    const delay = this.kernel.jittered(
+      Math.min(maxDelayMs, initialDelayMs * factor ** this.recoveryAttempt++),
+    );
+    this.recoveryTimer = this.timers.set(() => {
+      this.recoveryTimer = null;
+      void this.init(this.kernel.policy.timeouts.initMs);
+    }, delay);
   }
 
   /** Issue a command at the root; always resolves, with `timedOut` leaves past `timeoutMs`. */
@@ -133,7 +161,8 @@ export class TreeClient {
         outcomes: [[this.rootId, { status: 'skipped', reason: 'tree shut down', leaves }]],
       });
     }
-    this.initWaiter?.({ ok: false, reason: 'tree shut down' });
+    this.supervising = false;
+    for (const waiter of [...this.initWaiters]) waiter({ ok: false, reason: 'tree shut down' });
     this.shutdownWaiter?.(-1);
     this.timers.clearAll();
     this.detach();
@@ -147,18 +176,17 @@ export class TreeClient {
     kernel.stats.received++;
     switch (envelope.kind) {
       case 'COORD_READY':
-        this.rootState = envelope.body.state;
         this.rootSubtree = envelope.body.subtree;
+        this.onRootState(envelope.body.state);
         return this.settleInit({ ok: true, state: envelope.body.state });
       case 'COORD_STATUS':
-        this.rootState = envelope.body.state;
         this.rootSubtree = envelope.body.subtree;
-        return;
+        return this.onRootState(envelope.body.state);
       case 'COORD_ERROR': {
         const { commandId } = envelope.body;
         if (commandId === undefined) {
-          this.rootState = 'FAILED';
-          return this.settleInit({ ok: false, reason: envelope.body.message });
+          this.settleInit({ ok: false, reason: envelope.body.message });
+          return this.onRootState('FAILED');
         }
         const leaves = this.leaves();
         const outcome: Outcome =
@@ -191,9 +219,7 @@ export class TreeClient {
   }
 
   private settleInit(outcome: InitOutcome): void {
-    const waiter = this.initWaiter;
-    this.initWaiter = null;
-    waiter?.(outcome);
+    for (const waiter of [...this.initWaiters]) waiter(outcome);
   }
 
   private settleCommand(

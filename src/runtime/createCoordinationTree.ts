@@ -12,6 +12,7 @@ import {
 } from 'xstate';
 import {
   backoffDelay,
+  initRetryDelay,
   isAvailableState,
   nodeMachine,
   type CoordinationState,
@@ -262,7 +263,7 @@ export function createCoordinationTree(options: CoordinationTreeOptions): Coordi
     },
     delays: {
       initRetryDelay: ({ context }) =>
-        kernel.jittered(backoffDelay(context.policy, context.initAttempt)),
+        kernel.jittered(initRetryDelay(context.policy, context.initAttempt)),
       recoveryDelay: ({ context }) =>
         kernel.jittered(backoffDelay(context.policy, context.recoveryAttempt)),
     },
@@ -346,6 +347,7 @@ export function createCoordinationTree(options: CoordinationTreeOptions): Coordi
       rootActor.start();
       const outcome = await client.init(policy.timeouts.initMs);
       if (status === 'starting') status = 'running';
+      if (outcome.ok && isAvailableState(outcome.state)) client.superviseRoot();
       if (!outcome.ok || !isAvailableState(outcome.state)) {
         throw new CoordinationFailedError(
           `The tree did not start: ${outcome.ok ? `the root is ${outcome.state}` : outcome.reason}. ` +
@@ -460,25 +462,22 @@ export function createCoordinationTree(options: CoordinationTreeOptions): Coordi
         );
       const endpoint = endpointOf(nodeId);
       let restarted: string[] = [];
-      if (isAvailableState(endpoint.state)) {
+      const settled = (event: TreeEvent): boolean =>
+        event.type === 'transition' &&
+        event.nodeId === nodeId &&
+        (isAvailableState(event.to) || event.to === 'FAILED');
+      if (endpoint.state === 'CONNECTING') {
+        await waitForEvents(kernel, client!.timers, initWait(), () => false, settled);
+      } else if (isAvailableState(endpoint.state)) {
         restarted = endpoint.recover();
         await waitForLinks(nodeId, restarted);
-      } else if (endpoint.state !== 'CONNECTING') {
+      } else {
         const parentId = topology.get(nodeId)!.parentId;
         if (parentId === null) {
           await client!.init(policy.timeouts.initMs);
         } else {
           endpointOf(parentId).reinitChild(nodeId);
-          await waitForEvents(
-            kernel,
-            client!.timers,
-            initWait(),
-            () => false,
-            (event) =>
-              event.type === 'transition' &&
-              event.nodeId === nodeId &&
-              (isAvailableState(event.to) || event.to === 'FAILED'),
-          );
+          await waitForEvents(kernel, client!.timers, initWait(), () => false, settled);
         }
       }
       const unavailable = [...endpoint.links.values()]
@@ -494,7 +493,10 @@ export function createCoordinationTree(options: CoordinationTreeOptions): Coordi
         throw new TreeLifecycleError(
           `Cannot add a child to ${parentId}: it is killed. Revive it first.`,
         );
-      const added = validateSpec(spec, parentId, new Set(topology.keys()));
+      let depth = 1;
+      for (let id = topology.get(parentId)!.parentId; id !== null; id = topology.get(id)!.parentId)
+        depth++;
+      const added = validateSpec(spec, parentId, new Set(topology.keys()), depth);
       for (const [id, placement] of added) topology.set(id, placement);
       topology.get(parentId)!.childIds.push(spec.id);
       if (status === 'created') return 'pending';
@@ -518,9 +520,10 @@ export function createCoordinationTree(options: CoordinationTreeOptions): Coordi
       if (status !== 'created' && !dead.has(nodeId)) {
         await new Promise<void>((resolve) => endpointOf(parentId).removeChild(nodeId, resolve));
       }
-      if (status !== 'created') {
+      if (status !== 'created' && status !== 'shutDown') {
         actorOf(parentId)?.send({ type: 'tree.stopChild', childId: nodeId, forget: true });
       }
+      if (!topology.has(nodeId)) return; // removed concurrently
       for (const id of subtreeIds(topology, nodeId)) {
         endpoints.get(id)?.dispose();
         endpoints.delete(id);

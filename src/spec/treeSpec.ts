@@ -15,6 +15,9 @@ export interface NodeSpec {
   readonly children?: readonly NodeSpec[];
 }
 
+/** Deepest tree accepted (root at depth 0): each level nests actor creation on the stack. */
+export const MAX_DEPTH = 200;
+
 /** Where a node sits in the tree. */
 export interface NodePlacement {
   readonly parentId: string | null;
@@ -29,20 +32,22 @@ export type Topology = Map<string, NodePlacement>;
 /**
  * Validates `root` and returns its placements.
  * @param taken ids already in use (when a subtree joins a running tree)
+ * @param baseDepth depth of `root` in the whole tree (when a subtree joins)
  * @throws InvalidSpecError saying which node is wrong and how
  */
 export function validateSpec(
   root: unknown,
   parentId: string | null = null,
   taken: ReadonlySet<string> = new Set(),
+  baseDepth = 0,
 ): Topology {
   const topology: Topology = new Map();
   const seen = new Set<object>();
-  const stack: { spec: unknown; parentId: string | null; path: string }[] = [
-    { spec: root, parentId, path: 'root' },
+  const stack: { spec: unknown; parentId: string | null; path: string; depth: number }[] = [
+    { spec: root, parentId, path: 'root', depth: baseDepth },
   ];
   while (stack.length > 0) {
-    const { spec, parentId: parent, path } = stack.pop()!;
+    const { spec, parentId: parent, path, depth } = stack.pop()!;
     if (typeof spec !== 'object' || spec === null) {
       throw new InvalidSpecError(
         `${path} must be an object like { id: 'a', children: [] }; got ${String(spec)}.`,
@@ -55,6 +60,12 @@ export function validateSpec(
     }
     seen.add(spec);
     const { id, children, critical } = spec as Partial<NodeSpec>;
+    if (depth > MAX_DEPTH) {
+      throw new InvalidSpecError(
+        `Node ${JSON.stringify(id)} is ${depth} levels deep; trees may be at most ${MAX_DEPTH} levels deep. ` +
+          `Give nodes more children instead of longer chains.`,
+      );
+    }
     if (typeof id !== 'string' || id.trim() === '') {
       throw new InvalidSpecError(
         `${path}.id must be a non-empty string; got ${JSON.stringify(id)}.`,
@@ -85,7 +96,7 @@ export function validateSpec(
       childIds: kids.map((c) => (c as Partial<NodeSpec> | null)?.id ?? ''),
     });
     kids.forEach((child, i) =>
-      stack.push({ spec: child, parentId: id, path: `${path}.children[${i}]` }),
+      stack.push({ spec: child, parentId: id, path: `${path}.children[${i}]`, depth: depth + 1 }),
     );
   }
   return topology;

@@ -6,6 +6,7 @@ const policy: NodeMachinePolicy = {
   degradation: { maxUnavailable: { ratio: 0.5 }, minAvailable: 0 },
   restartBudget: { maxRestarts: 3, windowMs: 10_000 },
   initTimeoutMs: 1_000,
+  ackTimeoutMs: 100,
   retryInitialDelayMs: 100,
   retryFactor: 2,
   retryMaxDelayMs: 400,

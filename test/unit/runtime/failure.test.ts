@@ -1,3 +1,4 @@
+import { FilteringTransport } from '../../helpers/FilteringTransport.js';
 import { describe, expect, it } from 'vitest';
 import { advance, createTestTree, settle } from '../../helpers/simulation.js';
 
@@ -92,15 +93,10 @@ describe('failure and recovery', () => {
     t.tree.kill('us-1');
     await advance(t.clock, 700);
     // Assert
-    expect(
-      t
-        .transitions('us')
-        .slice(-2)
-        .map((e) => `${e.from}>${e.to}:${e.reason}`),
-    ).toEqual([
-      'SYNCHRONIZED>FAILED:a critical child is unavailable',
-      'FAILED>DISCONNECTED:cleaned up after failure',
-    ]);
+    const us = t.transitions('us').map((e) => `${e.from}>${e.to}:${e.reason}`);
+    const failedAt = us.indexOf('SYNCHRONIZED>FAILED:a critical child is unavailable');
+    expect(failedAt).toBeGreaterThan(0);
+    expect(us[failedAt + 1]).toBe('FAILED>DISCONNECTED:cleaned up after failure');
     expect(t.transitions('root').find((e) => e.to === 'FAILED')?.reason).toBe(
       'a critical child is unavailable',
     );
@@ -141,15 +137,52 @@ describe('failure and recovery', () => {
     t.tree.kill('eu-1');
     await advance(t.clock, 3_000);
     // Assert
-    const inits = t.events.filter(
-      (e) => e.type === 'message' && e.envelope.kind === 'COORD_INIT' && e.envelope.to === 'eu-1',
+    const failed = t.events.findIndex(
+      (e) => e.type === 'transition' && e.nodeId === 'eu' && e.to === 'FAILED',
     );
+    expect(failed).toBeGreaterThan(0);
+    const inits = t.events
+      .slice(0, failed)
+      .filter(
+        (e) => e.type === 'message' && e.envelope.kind === 'COORD_INIT' && e.envelope.to === 'eu-1',
+      );
     expect(inits).toHaveLength(1 + 2); // the start, then two recovery rounds
-    expect(t.transitions('eu').find((e) => e.to === 'FAILED')?.reason).toBe(
+    expect(t.events[failed]).toMatchObject({ reason: 'restart budget exhausted' });
+    // The root supervises eu in turn and, with the same budget, escalates too.
+    expect(t.transitions('root').find((e) => e.to === 'FAILED')?.reason).toBe(
       'restart budget exhausted',
     );
     t.expectOnlyTableTransitions();
     await settle(t.clock, t.tree.shutdown({ timeoutMs: 1_000 }));
+  });
+
+  it('should not spend the restart budget while only a grandchild is down', async () => {
+    // Arrange: the root is DEGRADED because eu is DEGRADED, but all its children are available
+    const t = createTestTree({
+      policy: {
+        timeouts: {
+          initMs: 2_000,
+          heartbeatMs: 500,
+          ackMs: 500,
+          commandMs: 2_000,
+          shutdownMs: 2_000,
+        },
+        heartbeat: { intervalMs: 100 },
+        retry: { initialDelayMs: 50, maxDelayMs: 400, jitter: 0 },
+        restartBudget: { maxRestarts: 1_000, windowMs: 600_000 },
+      },
+    });
+    await settle(t.clock, t.tree.start());
+    t.tree.kill('eu-1');
+    // Act
+    await advance(t.clock, 5_000);
+    // Assert: eu keeps trying eu-1; the root never runs an empty recovery round
+    expect(t.tree.stateOf('root')).toBe('DEGRADED');
+    const rootInits = t.events.filter(
+      (e) => e.type === 'message' && e.envelope.kind === 'COORD_INIT' && e.envelope.from === 'root',
+    );
+    expect(rootInits).toHaveLength(2); // eu and us, at start
+    await settle(t.clock, t.tree.shutdown());
   });
 
   it('should recover manually on demand with a fresh restart budget', async () => {
@@ -182,18 +215,39 @@ describe('failure and recovery', () => {
     await settle(t.clock, t.tree.shutdown());
   });
 
-  it('should recover a failed root on demand', async () => {
+  it('should re-INIT a failed root by itself once the tree has started', async () => {
     const t = createTestTree({
       spec: { id: 'root', children: [{ id: 'a', critical: true }, { id: 'b' }] },
     });
     await settle(t.clock, t.tree.start());
     t.tree.kill('a');
     await advance(t.clock, 700);
-    expect(t.tree.stateOf('root')).toBe('DISCONNECTED');
+    expect(t.transitions('root').map((e) => e.to)).toContain('FAILED');
+    // Act
     t.tree.revive('a');
-    const result = await settle(t.clock, t.tree.recover('root'));
-    expect(result.state).toBe('SYNCHRONIZED');
+    await advance(t.clock, 3_000);
+    // Assert
+    expect(t.tree.stateOf('root')).toBe('SYNCHRONIZED');
     expect(t.tree.stateOf('a')).toBe('SYNCHRONIZED');
+    t.expectOnlyTableTransitions();
+    await settle(t.clock, t.tree.shutdown());
+  });
+
+  it('should recover on demand a root whose start failed', async () => {
+    const transport = new FilteringTransport();
+    transport.drop = (e) => e.kind === 'COORD_INIT' && e.to === 'b';
+    const t = createTestTree({
+      transport,
+      spec: { id: 'root', children: [{ id: 'a' }, { id: 'b' }] },
+    });
+    await expect(settle(t.clock, t.tree.start())).rejects.toThrow(/did not start/);
+    await advance(t.clock, 500);
+    expect(t.tree.stateOf('root')).toBe('DISCONNECTED'); // not supervised: start() failed
+    // Act
+    transport.drop = () => false;
+    const result = await settle(t.clock, t.tree.recover('root'));
+    // Assert
+    expect(result).toMatchObject({ nodeId: 'root', state: 'SYNCHRONIZED', unavailable: [] });
     t.expectOnlyTableTransitions();
     await settle(t.clock, t.tree.shutdown());
   });

@@ -1,0 +1,120 @@
+/**
+ * The terminal demo: a three-level tree starts, runs commands, loses a node, degrades,
+ * recovers and shuts down, printing every state change as it happens.
+ */
+import type { CoordinationState, CoordinationTree, NodeSpec, TreeEvent } from '../index.js';
+import { createCoordinationTree } from '../index.js';
+
+/** Demo options. */
+export interface DemoOptions {
+  /** Where lines go. Default `console.log`. */
+  readonly print?: (line: string) => void;
+  /** ANSI colours. Default: when stdout is a terminal. */
+  readonly color?: boolean;
+}
+
+const SPEC: NodeSpec = {
+  id: 'root',
+  children: [
+    { id: 'eu', children: [{ id: 'eu-1' }, { id: 'eu-2' }, { id: 'eu-3' }] },
+    { id: 'us', critical: true, children: [{ id: 'us-1' }, { id: 'us-2' }] },
+    { id: 'ap', children: [{ id: 'ap-1' }, { id: 'ap-2' }] },
+  ],
+};
+
+const COLORS: Record<CoordinationState, string> = {
+  DISCONNECTED: '\x1b[90m',
+  CONNECTING: '\x1b[36m',
+  SYNCHRONIZED: '\x1b[32m',
+  DEGRADED: '\x1b[33m',
+  FAILED: '\x1b[31m',
+};
+
+function depthOf(spec: NodeSpec): Map<string, number> {
+  const depths = new Map<string, number>();
+  const walk = (node: NodeSpec, depth: number): void => {
+    depths.set(node.id, depth);
+    node.children?.forEach((child) => walk(child, depth + 1));
+  };
+  walk(spec, 0);
+  return depths;
+}
+
+/** Runs the scripted scenario; resolves once the tree is shut down. */
+export async function runDemo(options: DemoOptions = {}): Promise<void> {
+  const print = options.print ?? ((line: string) => console.log(line));
+  const color = options.color ?? process.stdout.isTTY === true;
+  const paint = (state: CoordinationState): string =>
+    color ? `${COLORS[state]}${state}\x1b[0m` : state;
+  const started = Date.now();
+  const stamp = (): string => `+${((Date.now() - started) / 1000).toFixed(3)}s`;
+  const depths = depthOf(SPEC);
+  const say = (line: string): void => print(`${stamp()}  ${line}`);
+
+  const tree: CoordinationTree = createCoordinationTree({
+    root: SPEC,
+    handler: async (command, { nodeId, signal }) => {
+      await new Promise((resolve, reject) => {
+        const timer = setTimeout(resolve, 20 + Math.random() * 30);
+        signal.addEventListener('abort', () => {
+          clearTimeout(timer);
+          reject(new Error('aborted'));
+        });
+      });
+      return `${nodeId} ran ${command.name}`;
+    },
+    policy: {
+      heartbeat: { intervalMs: 200 },
+      timeouts: { heartbeatMs: 1_000, initMs: 3_000, commandMs: 3_000, shutdownMs: 3_000 },
+      retry: { initialDelayMs: 200, maxDelayMs: 1_000 },
+    },
+  });
+
+  tree.events$.subscribe((event: TreeEvent) => {
+    if (event.type === 'transition') {
+      const indent = '  '.repeat(depths.get(event.nodeId) ?? 0);
+      say(
+        `${indent}${event.nodeId.padEnd(8 - indent.length + 6)} ${paint(event.from)} → ${paint(event.to)}   ${event.reason}`,
+      );
+    } else if (event.type === 'node') {
+      say(`⚡ ${event.nodeId} ${event.change}`);
+    }
+  });
+
+  const command = async (name: string): Promise<void> => {
+    say(`▶ command "${name}" issued at the root`);
+    const t0 = Date.now();
+    const result = await tree.command(name, { at: new Date().toISOString() });
+    const { completed, failed, skipped, timedOut } = result.counts;
+    say(
+      `◀ command "${name}" ${result.status} in ${Date.now() - t0} ms: ` +
+        `${completed} completed, ${failed} failed, ${skipped} skipped, ${timedOut} timed out`,
+    );
+  };
+  const pause = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+  const waitFor = async (
+    nodeId: string,
+    state: CoordinationState,
+    maxMs: number,
+  ): Promise<void> => {
+    const deadline = Date.now() + maxMs;
+    while (tree.stateOf(nodeId) !== state && Date.now() < deadline) await pause(50);
+  };
+
+  print('fractal-coord demo: a 3-level tree of 11 nodes (us is critical), in this process\n');
+  say(`root started: ${await tree.start()}`);
+  await command('deploy');
+  say('✖ crashing eu-2 (it stops answering; eu notices by missed heartbeats)');
+  tree.kill('eu-2');
+  await waitFor('eu', 'DEGRADED', 3_000);
+  await command('deploy');
+  say('↻ eu-2 restarts; eu re-initialises it on its next recovery round');
+  tree.revive('eu-2');
+  await waitFor('root', 'SYNCHRONIZED', 5_000);
+  await command('deploy');
+  say('■ shutting down (drain)');
+  const result = await tree.shutdown({ mode: 'drain' });
+  say(
+    `shutdown ${result.graceful ? 'graceful' : 'forced'}; ${tree.stats.sent} messages sent, ${tree.stats.handlerRuns} handler runs`,
+  );
+}

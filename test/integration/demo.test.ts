@@ -1,0 +1,19 @@
+import { describe, expect, it } from 'vitest';
+import { runDemo } from '../../src/cli/demo.js';
+
+describe('the demo (npm start)', () => {
+  it('should start, degrade on a crash, recover and shut down gracefully', async () => {
+    // Arrange
+    const lines: string[] = [];
+    // Act: real time, about 1.5 s
+    await runDemo({ print: (line) => lines.push(line), color: false });
+    // Assert
+    const text = lines.join('\n');
+    expect(text).toMatch(/root started: SYNCHRONIZED/);
+    expect(text).toMatch(/eu\s+SYNCHRONIZED → DEGRADED\s+1 child unavailable/);
+    expect(text).toMatch(/command "deploy" partial .*1 skipped/);
+    expect(text).toMatch(/eu\s+DEGRADED → SYNCHRONIZED/);
+    expect(text).toMatch(/root\s+SYNCHRONIZED → DISCONNECTED\s+shutdown complete/);
+    expect(text).toMatch(/shutdown graceful/);
+  });
+});
