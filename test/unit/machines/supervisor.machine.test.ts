@@ -35,21 +35,16 @@ function harness(maxRestarts = 2, windowMs = 1_000) {
   return { send, reports, decisions, clock };
 }
 
+/** A links.reset event with these counts (no degraded or critical children). */
+function reset(counts: { total: number; pending: number; available: number; unavailable: number }) {
+  return { type: 'links.reset', counts: { ...counts, degraded: 0, criticalUnavailable: 0 } };
+}
+
 describe('supervisorMachine', () => {
   it('should report a decision only when it changes', () => {
     // Arrange
     const { send, decisions } = harness();
-    send({
-      type: 'links.reset',
-      counts: {
-        total: 2,
-        pending: 2,
-        available: 0,
-        degraded: 0,
-        unavailable: 0,
-        criticalUnavailable: 0,
-      },
-    });
+    send(reset({ total: 2, pending: 2, available: 0, unavailable: 0 }));
     // Act
     send({
       type: 'link.changed',
@@ -90,17 +85,7 @@ describe('supervisorMachine', () => {
 
   it('should grant restarts within the budget and decide FAILED past it', () => {
     const { send, reports, decisions } = harness(2, 1_000);
-    send({
-      type: 'links.reset',
-      counts: {
-        total: 2,
-        pending: 0,
-        available: 1,
-        degraded: 0,
-        unavailable: 1,
-        criticalUnavailable: 0,
-      },
-    });
+    send(reset({ total: 2, pending: 0, available: 1, unavailable: 1 }));
     send({ type: 'restart.request' });
     send({ type: 'restart.request' });
     expect(reports.filter((e) => e.type === 'supervisor.restartGranted')).toHaveLength(2);
@@ -113,17 +98,7 @@ describe('supervisorMachine', () => {
 
   it('should forget restarts once the window has passed', () => {
     const { send, reports, clock, decisions } = harness(1, 1_000);
-    send({
-      type: 'links.reset',
-      counts: {
-        total: 2,
-        pending: 0,
-        available: 1,
-        degraded: 0,
-        unavailable: 1,
-        criticalUnavailable: 0,
-      },
-    });
+    send(reset({ total: 2, pending: 0, available: 1, unavailable: 1 }));
     send({ type: 'restart.request' });
     clock.increment(1_000);
     send({ type: 'restart.request' });

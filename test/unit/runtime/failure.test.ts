@@ -1,6 +1,6 @@
 import { FilteringTransport } from '../../helpers/FilteringTransport.js';
 import { describe, expect, it } from 'vitest';
-import { advance, createTestTree, settle } from '../../helpers/simulation.js';
+import { advance, createTestTree, settle, testPolicy } from '../../helpers/simulation.js';
 
 describe('failure and recovery', () => {
   it('should turn a parent DEGRADED when a leaf crashes, within the heartbeat bound', async () => {
@@ -119,18 +119,7 @@ describe('failure and recovery', () => {
   it('should escalate to FAILED once the restart budget is exhausted', async () => {
     // Arrange: two recovery rounds per minute at most
     const t = createTestTree({
-      policy: {
-        timeouts: {
-          initMs: 2_000,
-          heartbeatMs: 500,
-          ackMs: 500,
-          commandMs: 2_000,
-          shutdownMs: 2_000,
-        },
-        heartbeat: { intervalMs: 100 },
-        retry: { initialDelayMs: 50, maxDelayMs: 400, jitter: 0 },
-        restartBudget: { maxRestarts: 2, windowMs: 60_000 },
-      },
+      policy: { ...testPolicy, restartBudget: { maxRestarts: 2, windowMs: 60_000 } },
     });
     await settle(t.clock, t.tree.start());
     // Act: eu-1 stays dead
@@ -159,18 +148,7 @@ describe('failure and recovery', () => {
   it('should not spend the restart budget while only a grandchild is down', async () => {
     // Arrange: the root is DEGRADED because eu is DEGRADED, but all its children are available
     const t = createTestTree({
-      policy: {
-        timeouts: {
-          initMs: 2_000,
-          heartbeatMs: 500,
-          ackMs: 500,
-          commandMs: 2_000,
-          shutdownMs: 2_000,
-        },
-        heartbeat: { intervalMs: 100 },
-        retry: { initialDelayMs: 50, maxDelayMs: 400, jitter: 0 },
-        restartBudget: { maxRestarts: 1_000, windowMs: 600_000 },
-      },
+      policy: { ...testPolicy, restartBudget: { maxRestarts: 1_000, windowMs: 600_000 } },
     });
     await settle(t.clock, t.tree.start());
     t.tree.kill('eu-1');
@@ -187,17 +165,7 @@ describe('failure and recovery', () => {
 
   it('should recover manually on demand with a fresh restart budget', async () => {
     const t = createTestTree({
-      policy: {
-        timeouts: {
-          initMs: 2_000,
-          heartbeatMs: 500,
-          ackMs: 500,
-          commandMs: 2_000,
-          shutdownMs: 2_000,
-        },
-        heartbeat: { intervalMs: 100 },
-        retry: { initialDelayMs: 5_000, maxDelayMs: 5_000, jitter: 0 },
-      },
+      policy: { ...testPolicy, retry: { initialDelayMs: 5_000, maxDelayMs: 5_000, jitter: 0 } },
     });
     await settle(t.clock, t.tree.start());
     t.tree.kill('eu-2');
