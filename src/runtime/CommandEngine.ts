@@ -18,10 +18,17 @@ import {
 import { childBudget } from '../policy/policy.js';
 import type { Link } from './NodeEndpoint.js';
 import type { TimerHandle, Timers } from './Timers.js';
+import type { TreeEvent } from './events.js';
 import type { TreeKernel } from './TreeKernel.js';
 
-/** Commands remembered per node for deduplication (their final answers are kept to repeat). */
+/** Command ids (and envelope ids) remembered per node: a command among them never runs again. */
 export const DEDUP_WINDOW = 1_024;
+
+/**
+ * Final answers kept per node to repeat to a duplicate. Fewer than the ids: a coordinator's
+ * answer carries every outcome of its subtree. A duplicate of an older command is dropped.
+ */
+export const REPLAY_WINDOW = 16;
 
 /** What the engine needs from its node. */
 export interface CommandHost {
@@ -64,9 +71,9 @@ interface Batch {
   open: number;
 }
 
-function remember<V>(map: Map<string, V>, key: string, value: V): void {
+function remember<V>(map: Map<string, V>, key: string, value: V, window = DEDUP_WINDOW): void {
   map.set(key, value);
-  if (map.size > DEDUP_WINDOW) map.delete(map.keys().next().value!);
+  if (map.size > window) map.delete(map.keys().next().value!);
 }
 
 /** One node's commands. */
@@ -74,7 +81,8 @@ export class CommandEngine {
   private readonly running = new Map<string, Running>();
   private readonly queue: { spec: CommandSpec; receivedAt: number }[] = [];
   private readonly queued = new Set<string>();
-  private readonly finished = new Map<string, Reply>();
+  private readonly finished = new Map<string, true>();
+  private readonly replies = new Map<string, Reply>();
   private readonly seenEnvelopes = new Map<string, true>();
   private readonly outbox = new Map<string, CommandSpec[]>();
   private readonly batches = new Map<string, Batch>();
@@ -104,8 +112,10 @@ export class CommandEngine {
   }
 
   private accept(spec: CommandSpec, receivedAt: number): void {
-    const done = this.finished.get(spec.commandId);
-    if (done) return this.reply(done);
+    if (this.finished.has(spec.commandId)) {
+      const reply = this.replies.get(spec.commandId);
+      return reply ? this.reply(reply) : this.host.kernel.emit(() => this.duplicateEvent(spec));
+    }
     if (this.running.has(spec.commandId) || this.queued.has(spec.commandId)) return;
     this.emit('received', spec);
     if (!this.accepting || !isAvailableState(this.host.state)) {
@@ -390,7 +400,8 @@ export class CommandEngine {
         if (batch && --batch.open === 0) this.batches.delete(batchId);
       }
     }
-    remember(this.finished, commandId, reply);
+    remember(this.finished, commandId, true);
+    remember(this.replies, commandId, reply, REPLAY_WINDOW);
     this.reply(reply);
     this.emit('replied', run?.spec ?? { commandId, name: '', payload: undefined, timeoutMs: 0 });
     this.dequeue();
@@ -470,6 +481,17 @@ export class CommandEngine {
     this.outbox.clear();
     this.batches.clear();
     this.flushPending = false;
+  }
+
+  private duplicateEvent(spec: CommandSpec): TreeEvent {
+    return {
+      type: 'command',
+      phase: 'duplicate',
+      nodeId: this.host.nodeId,
+      commandId: spec.commandId,
+      name: spec.name,
+      at: this.host.kernel.now(),
+    };
   }
 
   private emit(

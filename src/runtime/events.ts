@@ -47,7 +47,8 @@ export interface LinkEvent {
 /** Progress of a command at one node. */
 export interface CommandEvent {
   readonly type: 'command';
-  readonly phase: 'issued' | 'received' | 'executed' | 'replied' | 'finished';
+  /** `duplicate`: a command already finished arrived again, too late to repeat its answer. */
+  readonly phase: 'issued' | 'received' | 'executed' | 'replied' | 'finished' | 'duplicate';
   readonly nodeId: string;
   readonly commandId: string;
   readonly name: string;

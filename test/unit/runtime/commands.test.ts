@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { FilteringTransport } from '../../helpers/FilteringTransport.js';
 import type { CommandHandler, HandlerContext } from '../../helpers/imports.js';
+import { REPLAY_WINDOW } from '../../../src/runtime/CommandEngine.js';
 import { advance, createTestTree, flush, settle } from '../../helpers/simulation.js';
 
 describe('commands', () => {
@@ -128,6 +129,30 @@ describe('commands', () => {
     const replies = transport.sent.filter((e) => e.kind === 'COORD_COMPLETE' && e.from === 'eu-1');
     expect(replies).toHaveLength(2);
     expect(replies[1]!.body).toEqual(replies[0]!.body);
+    await settle(t.clock, t.tree.shutdown());
+  });
+
+  it('should never re-run an old command, even past the window of answers it repeats', async () => {
+    // Arrange: more commands than answers are kept
+    const transport = new FilteringTransport();
+    const t = createTestTree({ transport, spec: { id: 'root', children: [{ id: 'leaf' }] } });
+    await settle(t.clock, t.tree.start());
+    for (let i = 0; i <= REPLAY_WINDOW; i++) await settle(t.clock, t.tree.command(`c${i}`));
+    const first = transport.sent.find((e) => e.kind === 'COORD_COMMAND' && e.to === 'leaf')!;
+    const repliesBefore = transport.sent.filter(
+      (e) => e.from === 'leaf' && e.kind === 'COORD_COMPLETE',
+    ).length;
+    // Act
+    transport.send({ ...first, id: 'resent-old-command-000001' });
+    await flush();
+    // Assert
+    expect(t.executions).toHaveLength(REPLAY_WINDOW + 1);
+    expect(
+      transport.sent.filter((e) => e.from === 'leaf' && e.kind === 'COORD_COMPLETE'),
+    ).toHaveLength(repliesBefore);
+    expect(t.events).toContainEqual(
+      expect.objectContaining({ type: 'command', phase: 'duplicate', nodeId: 'leaf' }),
+    );
     await settle(t.clock, t.tree.shutdown());
   });
 
