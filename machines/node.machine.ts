@@ -125,7 +125,7 @@ export const nodeMachine = setup({
   },
   guards: {
     allChildrenReady: ({ context }) => context.decision.allReady,
-    someChildUnavailable: ({ context }) => !context.decision.allReady,
+    someChildUnavailable: ({ context }) => context.decision.recoverable,
     decidedFailed: ({ context }) =>
       notShuttingDown({ context }) && context.decision.state === 'FAILED',
     decidedDegraded: ({ context }) =>
@@ -337,13 +337,17 @@ export const nodeMachine = setup({
       },
       initial: 'initializing',
       states: {
+        // The attempt counts on the transition: a state's `after` delays are computed on entry,
+        // before its entry actions run.
         initializing: {
           entry: 'sendInit',
-          after: { initRetryDelay: 'retrying' },
+          after: { initRetryDelay: { target: 'retrying', actions: 'countInitAttempt' } },
         },
         retrying: {
-          entry: ['countInitAttempt', 'sendInit'],
-          after: { initRetryDelay: { target: 'retrying', reenter: true } },
+          entry: 'sendInit',
+          after: {
+            initRetryDelay: { target: 'retrying', reenter: true, actions: 'countInitAttempt' },
+          },
         },
       },
     },

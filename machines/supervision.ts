@@ -84,13 +84,15 @@ export interface Decision {
   readonly state: 'SYNCHRONIZED' | 'DEGRADED' | 'FAILED';
   /** Every child answered and is available: what CONNECTING waits for. */
   readonly allReady: boolean;
+  /** Some child is unavailable (not merely joining): what recovery rounds are for. */
+  readonly recoverable: boolean;
   /** Why, in words. */
   readonly reason: string;
 }
 
 const children = (n: number): string => (n === 1 ? '1 child' : `${n} children`);
 
-/** The most unavailable children `policy` tolerates among `total`. */
+/** The most unavailable children `policy` tolerates among `total` (joining children excluded). */
 export function unavailableLimit(policy: DegradationPolicy, total: number): number {
   return typeof policy.maxUnavailable === 'number'
     ? policy.maxUnavailable
@@ -104,30 +106,29 @@ export function unavailableLimit(policy: DegradationPolicy, total: number): numb
  */
 export function decide(counts: LinkCounts, policy: DegradationPolicy): Decision {
   const allReady = counts.pending === 0 && counts.unavailable === 0;
-  if (counts.criticalUnavailable > 0) {
-    return { state: 'FAILED', allReady, reason: 'a critical child is unavailable' };
-  }
-  const limit = unavailableLimit(policy, counts.total);
+  const recoverable = counts.unavailable > 0;
+  const verdict = (state: Decision['state'], reason: string): Decision => ({
+    state,
+    allReady,
+    recoverable,
+    reason,
+  });
+  if (counts.criticalUnavailable > 0) return verdict('FAILED', 'a critical child is unavailable');
+  const settled = counts.total - counts.pending;
+  const limit = unavailableLimit(policy, settled);
   if (counts.unavailable > limit) {
-    return {
-      state: 'FAILED',
-      allReady,
-      reason: `${counts.unavailable} of ${children(counts.total)} unavailable (limit ${limit})`,
-    };
+    return verdict(
+      'FAILED',
+      `${counts.unavailable} of ${children(settled)} unavailable (limit ${limit})`,
+    );
   }
-  const minAvailable = Math.min(policy.minAvailable, counts.total - counts.pending);
+  const minAvailable = Math.min(policy.minAvailable, settled);
   if (counts.available < minAvailable) {
-    return {
-      state: 'FAILED',
-      allReady,
-      reason: `${children(counts.available)} available (minimum ${minAvailable})`,
-    };
+    return verdict('FAILED', `${children(counts.available)} available (minimum ${minAvailable})`);
   }
   if (counts.unavailable > 0) {
-    return { state: 'DEGRADED', allReady, reason: `${children(counts.unavailable)} unavailable` };
+    return verdict('DEGRADED', `${children(counts.unavailable)} unavailable`);
   }
-  if (counts.degraded > 0) {
-    return { state: 'DEGRADED', allReady, reason: `${children(counts.degraded)} degraded` };
-  }
-  return { state: 'SYNCHRONIZED', allReady, reason: 'all children available' };
+  if (counts.degraded > 0) return verdict('DEGRADED', `${children(counts.degraded)} degraded`);
+  return verdict('SYNCHRONIZED', 'all children available');
 }

@@ -68,12 +68,16 @@ export interface SupervisorContext {
 function effectiveDecision(context: SupervisorContext): Decision {
   const decision = decide(context.counts, context.degradation);
   if (!context.exhausted) return decision;
-  return { state: 'FAILED', allReady: decision.allReady, reason: 'restart budget exhausted' };
+  return { ...decision, state: 'FAILED', reason: 'restart budget exhausted' };
 }
 
 function decisionChanged(context: SupervisorContext): boolean {
   const next = effectiveDecision(context);
-  return next.state !== context.decision.state || next.allReady !== context.decision.allReady;
+  return (
+    next.state !== context.decision.state ||
+    next.allReady !== context.decision.allReady ||
+    next.recoverable !== context.decision.recoverable
+  );
 }
 
 /** The supervisor statechart. */

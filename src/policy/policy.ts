@@ -27,7 +27,11 @@ export interface RetryPolicy {
   readonly factor?: number;
   /** Cap on a delay, ms. Default 5 000. */
   readonly maxDelayMs?: number;
-  /** Most attempts of a leaf handler whose error is retriable (`error.retriable === true`). Default 3. */
+  /**
+   * Most runs of a leaf handler for one command. Default 1: a handler runs at most once per
+   * command. Above 1, a handler that throws an error marked `retriable: true` (its effect did
+   * not happen) is run again after a backoff delay, within the command's deadline.
+   */
   readonly maxAttempts?: number;
   /** Random spread of each delay, as a ratio of it (0.2: ±20 %). Default 0.2. */
   readonly jitter?: number;
@@ -94,7 +98,7 @@ export const DEFAULT_POLICY = {
     initialDelayMs: 100,
     factor: 2,
     maxDelayMs: 5_000,
-    maxAttempts: 3,
+    maxAttempts: 1,
     jitter: 0.2,
     nonRetriableCodes: [],
   },

@@ -37,6 +37,8 @@ export interface Link {
   /** Id of the last INIT sent to the child, and whether the child acknowledged it. */
   initId: string | null;
   initAcked: boolean;
+  /** Clock time by which the child should have answered its last INIT (READY or ERROR), ms. */
+  initDueAt: number;
   /** Fires if a child added at run time never answers its INIT. */
   initTimer: TimerHandle | null;
   /** Set while the child is being removed gracefully: who waits, and the deadline. */
@@ -77,6 +79,8 @@ export class NodeEndpoint implements CommandHost {
   private shutdown: { pending: Set<string>; signalled: boolean; forced: number } | null = null;
   private statusScheduled = false;
   private lastStatusKey = '';
+  /** Sum of the children's contributions to this node's subtree counts, kept incrementally. */
+  private readonly childSum: MutableSubtree = emptySubtree();
 
   constructor(
     readonly kernel: TreeKernel,
@@ -86,7 +90,7 @@ export class NodeEndpoint implements CommandHost {
   ) {
     this.timers = new Timers(kernel.clock);
     this.commands = new CommandEngine(this);
-    for (const seed of seeds) this.links.set(seed.childId, this.newLink(seed));
+    for (const seed of seeds) this.addLink(this.newLink(seed));
   }
 
   // ── wiring ────────────────────────────────────────────────────────────────────────────
@@ -149,6 +153,8 @@ export class NodeEndpoint implements CommandHost {
           if (link.removal) this.finishRemoval(link);
           if (this.shutdown?.pending.delete(link.childId)) this.checkShutdownDone();
         } else if (envelope.body.scope === 'node' && envelope.body.commandId === undefined) {
+          // Its INIT failed: the next INIT round (or recovery round) tries again if retriable.
+          if (envelope.body.retriable) link.initAcked = false;
           this.setLink(link, 'FAILED');
         }
         if (envelope.body.commandId !== undefined) this.commands.onChildError(link, envelope.body);
@@ -224,11 +230,9 @@ export class NodeEndpoint implements CommandHost {
   }
 
   private onChildState(link: Link, state: CoordinationState, subtree: SubtreeCounts): void {
-    link.subtree = subtree;
     this.timers.clear(link.initTimer);
     link.initTimer = null;
-    this.setLink(link, state);
-    this.scheduleStatus();
+    this.setLink(link, state, subtree);
   }
 
   private onChildShutdownComplete(link: Link, forcedBelow: number): void {
@@ -254,6 +258,7 @@ export class NodeEndpoint implements CommandHost {
       subtree,
       initId: null,
       initAcked: false,
+      initDueAt: 0,
       initTimer: null,
       removal: null,
     };
@@ -262,14 +267,36 @@ export class NodeEndpoint implements CommandHost {
   /** Sends the child an INIT in its link's current epoch, remembering it until acknowledged. */
   private sendInit(link: Link, timeoutMs: number): void {
     link.initAcked = false;
+    link.initDueAt = this.kernel.now() + timeoutMs;
     link.initId = this.sendToChild(link, 'COORD_INIT', { timeoutMs });
   }
 
-  /** Changes a link's state and tells the supervisor and the command engine. */
-  setLink(link: Link, to: LinkState): void {
+  /** Adds or removes a link's contribution to the subtree counts (O(1)). */
+  private account(link: Link, sign: 1 | -1): void {
+    const sum = this.childSum;
+    sum.nodes += sign * link.subtree.nodes;
+    sum.leaves += sign * link.subtree.leaves;
+    if (link.state === 'unreachable') sum.byState.unreachable += sign * link.subtree.nodes;
+    else addCounts(sum.byState, link.subtree.byState, sign);
+  }
+
+  private addLink(link: Link): void {
+    this.links.set(link.childId, link);
+    this.account(link, 1);
+  }
+
+  /**
+   * Changes a link's state (and the subtree it reported), keeping the counts, and tells the
+   * supervisor and the command engine.
+   */
+  setLink(link: Link, to: LinkState, subtree: SubtreeCounts = link.subtree): void {
     const from = link.state;
-    if (from === to) return;
+    this.account(link, -1);
     link.state = to;
+    link.subtree = subtree;
+    this.account(link, 1);
+    this.scheduleStatus();
+    if (from === to) return;
     this.supervisor?.send({
       type: 'link.changed',
       childId: link.childId,
@@ -290,7 +317,6 @@ export class NodeEndpoint implements CommandHost {
       if (to === 'unreachable' && this.shutdown?.pending.delete(link.childId))
         this.checkShutdownDone();
     }
-    this.scheduleStatus();
   }
 
   /** The command engine or heartbeat found a child silent. */
@@ -306,7 +332,9 @@ export class NodeEndpoint implements CommandHost {
     for (const link of this.links.values()) {
       const from = link.state;
       link.epoch++;
+      this.account(link, -1);
       link.state = 'pending';
+      this.account(link, 1);
       link.initId = null;
       link.initAcked = false;
       this.timers.clear(link.initTimer);
@@ -334,14 +362,17 @@ export class NodeEndpoint implements CommandHost {
   }
 
   /**
-   * One INIT round of CONNECTING: INIT to every child that neither answered nor acknowledged
-   * its INIT, within what is left of the budget.
+   * One INIT round of CONNECTING, within what is left of the budget: INIT again to every child
+   * not ready that did not acknowledge its INIT, answered it with a retriable error, or is past
+   * the budget that INIT gave it (its answer was lost). A child still bringing its subtree up
+   * within its budget is left alone.
    */
   sendInitRound(): void {
-    const remaining = this.connectBudgetMs - (this.kernel.now() - this.connectStartedAt);
-    const timeoutMs = childBudget(remaining);
+    const now = this.kernel.now();
+    const timeoutMs = childBudget(this.connectBudgetMs - (now - this.connectStartedAt));
     for (const link of this.links.values()) {
-      if (isAvailableState(link.state as CoordinationState) || link.initAcked) continue;
+      if (isAvailableState(link.state as CoordinationState)) continue;
+      if (link.initAcked && now < link.initDueAt) continue;
       this.sendInit(link, timeoutMs);
     }
   }
@@ -351,7 +382,8 @@ export class NodeEndpoint implements CommandHost {
     const timeoutMs = childBudget(this.kernel.policy.timeouts.initMs);
     const restarted: string[] = [];
     for (const link of this.links.values()) {
-      if (isAvailableState(link.state as CoordinationState)) continue;
+      // A joining child has its own INIT deadline (linkAdded); it is not restarted.
+      if (isAvailableState(link.state as CoordinationState) || link.state === 'pending') continue;
       link.epoch++;
       restarted.push(link.childId);
       this.sendInit(link, timeoutMs);
@@ -370,16 +402,14 @@ export class NodeEndpoint implements CommandHost {
     const link = this.links.get(childId);
     if (!link) return;
     link.epoch++;
-    this.sendToChild(link, 'COORD_INIT', {
-      timeoutMs: childBudget(this.kernel.policy.timeouts.initMs),
-    });
+    this.sendInit(link, childBudget(this.kernel.policy.timeouts.initMs));
   }
 
   /** A child was spawned at run time. A revived child (`rejoin`) waits for a recovery INIT. */
   linkAdded(seed: ChildSeed, rejoin: boolean): void {
     if (rejoin) return;
     const link = this.newLink(seed);
-    this.links.set(link.childId, link);
+    this.addLink(link);
     this.supervisor?.send({
       type: 'link.changed',
       childId: link.childId,
@@ -412,6 +442,7 @@ export class NodeEndpoint implements CommandHost {
     this.timers.clear(link.initTimer);
     this.finishRemoval(link);
     this.links.delete(childId);
+    this.account(link, -1);
     this.supervisor?.send({
       type: 'link.changed',
       childId,
@@ -484,17 +515,10 @@ export class NodeEndpoint implements CommandHost {
 
   /** The node's subtree, counted by state, from its children's last reports. */
   subtree(): SubtreeCounts {
-    const counts: MutableSubtree = emptySubtree();
-    counts.nodes = 1;
-    counts.byState[this.state]++;
-    for (const link of this.links.values()) {
-      counts.nodes += link.subtree.nodes;
-      counts.leaves += link.subtree.leaves;
-      if (link.state === 'unreachable') counts.byState.unreachable += link.subtree.nodes;
-      else addCounts(counts.byState, link.subtree.byState);
-    }
-    if (this.links.size === 0) counts.leaves = 1;
-    return counts;
+    const sum = this.childSum;
+    const byState = { ...sum.byState };
+    byState[this.state]++;
+    return { nodes: 1 + sum.nodes, leaves: this.links.size === 0 ? 1 : sum.leaves, byState };
   }
 
   private scheduleStatus(): void {

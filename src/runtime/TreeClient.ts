@@ -6,6 +6,7 @@
 import {
   PROTOCOL_VERSION,
   type AnyEnvelope,
+  type CommandSpec,
   type CommandStatus,
   type CoordinationState,
   type MessageBodies,
@@ -57,6 +58,9 @@ export class TreeClient {
   private recoveryTimer: ReturnType<Timers['set']> | null = null;
   private shutdownWaiter: ((forced: number) => void) | null = null;
   private readonly commands = new Map<string, PendingCommand>();
+  private readonly outbox: CommandSpec[] = [];
+  /** Clock times of the root re-INITs within the restart window. */
+  private restarts: number[] = [];
   private readonly detach: () => void;
 
   constructor(
@@ -89,10 +93,12 @@ export class TreeClient {
 
   /**
    * From now on, re-INIT the root with backoff (policy.retry) whenever it reports FAILED or
-   * DISCONNECTED, the way every coordinator recovers its children.
+   * DISCONNECTED, the way every coordinator recovers its children, within the restart budget
+   * (which this call renews).
    */
   superviseRoot(): void {
     this.supervising = true;
+    this.restarts = [];
   }
 
   private onRootState(state: CoordinationState): void {
@@ -103,6 +109,16 @@ export class TreeClient {
     }
     if ((state !== 'FAILED' && state !== 'DISCONNECTED') || !this.supervising || this.recoveryTimer)
       return;
+    // The restart budget bounds the root's restarts too; past it the root stays down until
+    // tree.recover(rootId).
+    const { maxRestarts, windowMs } = this.kernel.policy.restartBudget;
+    const now = this.kernel.now();
+    this.restarts = this.restarts.filter((at) => now - at < windowMs);
+    if (this.restarts.length >= maxRestarts) {
+      this.supervising = false;
+      return;
+    }
+    this.restarts.push(now);
     const { initialDelayMs, factor, maxDelayMs } = this.kernel.policy.retry;
     const delay = this.kernel.jittered(
       Math.min(maxDelayMs, initialDelayMs * factor ** this.recoveryAttempt++),
@@ -130,11 +146,26 @@ export class TreeClient {
         });
       }, timeoutMs);
       this.commands.set(commandId, { name, resolve, timer });
-      this.send('COORD_COMMAND', {
-        commands: [{ commandId, name, payload, timeoutMs: childBudget(timeoutMs) }],
-      });
+      this.enqueue({ commandId, name, payload, timeoutMs: childBudget(timeoutMs) });
     });
   }
+
+  /** Commands issued in the same tick travel to the root as one batch (policy.batching). */
+  private enqueue(spec: CommandSpec): void {
+    this.outbox.push(spec);
+    if (this.outbox.length > 1) return;
+    const delay = this.kernel.policy.batching.maxDelayMs;
+    if (delay === 0) queueMicrotask(this.flush);
+    else this.timers.set(this.flush, delay);
+  }
+
+  private readonly flush = (): void => {
+    const size = this.kernel.policy.batching.maxBatchSize;
+    const specs = this.outbox.splice(0);
+    for (let i = 0; i < specs.length; i += size) {
+      this.send('COORD_COMMAND', { commands: specs.slice(i, i + size) });
+    }
+  };
 
   /** SHUTDOWN the root; resolves with the count of force-stopped children, or -1 if it never answered. */
   shutdown(mode: ShutdownMode, timeoutMs: number): Promise<number> {

@@ -291,6 +291,10 @@ export function createCoordinationTree(options: CoordinationTreeOptions): Coordi
     rootActor?.system.get(nodeId) as Actor<AnyActorLogic> | undefined;
   const initWait = (): number => policy.timeouts.initMs + policy.retry.maxDelayMs;
 
+  /**
+   * Waits until each child has answered its INIT (READY, or an error), its link gave up on it,
+   * or the init budget passed.
+   */
   const waitForLinks = (parentId: string, childIds: readonly string[]): Promise<boolean> => {
     const waiting = new Set(childIds);
     const parent = endpointOf(parentId);
@@ -298,18 +302,15 @@ export function createCoordinationTree(options: CoordinationTreeOptions): Coordi
       const link = parent.links.get(id);
       if (link && isAvailableState(link.state as CoordinationState)) waiting.delete(id);
     }
+    const answered = (to: LinkState | null): boolean =>
+      to === null || (to !== 'pending' && to !== 'CONNECTING');
     return waitForEvents(
       kernel,
       client!.timers,
       initWait(),
       () => waiting.size === 0,
       (event) => {
-        if (
-          event.type === 'link' &&
-          event.nodeId === parentId &&
-          event.to !== null &&
-          isAvailableState(event.to as CoordinationState)
-        ) {
+        if (event.type === 'link' && event.nodeId === parentId && answered(event.to)) {
           waiting.delete(event.childId);
         }
         return waiting.size === 0;
@@ -474,7 +475,8 @@ export function createCoordinationTree(options: CoordinationTreeOptions): Coordi
       } else {
         const parentId = topology.get(nodeId)!.parentId;
         if (parentId === null) {
-          await client!.init(policy.timeouts.initMs);
+          const outcome = await client!.init(policy.timeouts.initMs);
+          if (outcome.ok && isAvailableState(outcome.state)) client!.superviseRoot();
         } else {
           endpointOf(parentId).reinitChild(nodeId);
           await waitForEvents(kernel, client!.timers, initWait(), () => false, settled);

@@ -26,15 +26,16 @@ export function emptySubtree(): MutableSubtree {
   };
 }
 
-/** Adds `b` into `a`. */
+/** Adds `b` into `a` (or subtracts it, with `sign` −1). */
 export function addCounts(
   a: Record<CoordinationState | 'unreachable', number>,
   b: Readonly<Record<CoordinationState | 'unreachable', number>>,
+  sign: 1 | -1 = 1,
 ): void {
-  a.DISCONNECTED += b.DISCONNECTED;
-  a.CONNECTING += b.CONNECTING;
-  a.SYNCHRONIZED += b.SYNCHRONIZED;
-  a.DEGRADED += b.DEGRADED;
-  a.FAILED += b.FAILED;
-  a.unreachable += b.unreachable;
+  a.DISCONNECTED += sign * b.DISCONNECTED;
+  a.CONNECTING += sign * b.CONNECTING;
+  a.SYNCHRONIZED += sign * b.SYNCHRONIZED;
+  a.DEGRADED += sign * b.DEGRADED;
+  a.FAILED += sign * b.FAILED;
+  a.unreachable += sign * b.unreachable;
 }

@@ -15,8 +15,18 @@ export class FilteringTransport implements Transport {
   duplicate: EnvelopeRule = () => false;
   readonly sent: AnyEnvelope[] = [];
 
+  /** Inboxes currently attached. */
+  attached = 0;
+
   attach(nodeId: string, inbox: Inbox): () => void {
-    return this.inner.attach(nodeId, inbox);
+    const detach = this.inner.attach(nodeId, inbox);
+    this.attached++;
+    let live = true;
+    return () => {
+      if (live) this.attached--;
+      live = false;
+      detach();
+    };
   }
 
   send(envelope: AnyEnvelope): void {

@@ -60,19 +60,24 @@ describe('nodeMachine', () => {
     actor.send({ type: 'parent.init', epoch: 1, timeoutMs: 1_000 });
     actor.send({
       type: 'supervisor.decision',
-      decision: { state: 'SYNCHRONIZED', allReady: true, reason: 'ok' },
+      decision: { state: 'SYNCHRONIZED', allReady: true, recoverable: false, reason: 'ok' },
       counts: {} as never,
     });
     expect(value()).toEqual({ SYNCHRONIZED: 'active' });
     actor.send({
       type: 'supervisor.decision',
-      decision: { state: 'DEGRADED', allReady: false, reason: '1 child unavailable' },
+      decision: {
+        state: 'DEGRADED',
+        allReady: false,
+        recoverable: true,
+        reason: '1 child unavailable',
+      },
       counts: {} as never,
     });
     expect(value()).toEqual({ DEGRADED: 'backoff' });
     actor.send({
       type: 'supervisor.decision',
-      decision: { state: 'FAILED', allReady: false, reason: 'critical' },
+      decision: { state: 'FAILED', allReady: false, recoverable: true, reason: 'critical' },
       counts: {} as never,
     });
     expect(value()).toBe('FAILED');

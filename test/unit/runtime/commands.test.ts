@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { FilteringTransport } from '../../helpers/FilteringTransport.js';
 import type { CommandHandler, HandlerContext } from '../../helpers/imports.js';
 import { REPLAY_WINDOW } from '../../../src/runtime/CommandEngine.js';
-import { advance, createTestTree, flush, settle } from '../../helpers/simulation.js';
+import { advance, createTestTree, flush, settle, testPolicy } from '../../helpers/simulation.js';
 
 describe('commands', () => {
   it('should complete at every leaf and aggregate every outcome', async () => {
@@ -156,6 +156,16 @@ describe('commands', () => {
     await settle(t.clock, t.tree.shutdown());
   });
 
+  it('should send commands issued in the same tick to the root as one batch too', async () => {
+    const transport = new FilteringTransport();
+    const t = createTestTree({ transport });
+    await settle(t.clock, t.tree.start());
+    await settle(t.clock, Promise.all([t.tree.command('a'), t.tree.command('b')]));
+    const toRoot = transport.sent.filter((e) => e.kind === 'COORD_COMMAND' && e.to === 'root');
+    expect(toRoot).toHaveLength(1);
+    await settle(t.clock, t.tree.shutdown());
+  });
+
   it('should send commands issued in the same tick to a child as one batch', async () => {
     const transport = new FilteringTransport();
     const t = createTestTree({ transport });
@@ -197,9 +207,27 @@ describe('commands', () => {
     await settle(t.clock, t.tree.shutdown());
   });
 
-  it('should retry a handler error marked retriable, with the attempt number', async () => {
+  it('should run a handler once by default, even when its error is marked retriable', async () => {
+    const t = createTestTree({
+      spec: { id: 'root', children: [{ id: 'leaf' }] },
+      handler: () => {
+        throw Object.assign(new Error('busy'), { retriable: true, code: 'E_BUSY' });
+      },
+    });
+    await settle(t.clock, t.tree.start());
+    const result = await settle(t.clock, t.tree.command('deploy'));
+    expect(result.outcomes.get('leaf')).toEqual({
+      status: 'failed',
+      error: { code: 'E_BUSY', message: 'busy' },
+    });
+    expect(t.tree.stats.handlerRuns).toBe(1);
+    await settle(t.clock, t.tree.shutdown());
+  });
+
+  it('should retry a handler error marked retriable when opted in, with the attempt number', async () => {
     const attempts: number[] = [];
     const t = createTestTree({
+      policy: { ...testPolicy, retry: { ...testPolicy.retry, maxAttempts: 3 } },
       spec: { id: 'root', children: [{ id: 'leaf' }] },
       handler: (_command, { attempt }) => {
         attempts.push(attempt);

@@ -201,6 +201,22 @@ describe('failure and recovery', () => {
     await settle(t.clock, t.tree.shutdown());
   });
 
+  it('should stop re-INITing a root that keeps failing once the restart budget is spent', async () => {
+    const t = createTestTree({
+      spec: { id: 'root', children: [{ id: 'a', critical: true }, { id: 'b' }] },
+      policy: { ...testPolicy, restartBudget: { maxRestarts: 3, windowMs: 600_000 } },
+    });
+    await settle(t.clock, t.tree.start());
+    t.tree.kill('a'); // stays dead: every re-INIT of the root fails
+    await advance(t.clock, 30_000, 50);
+    const inits = t.events.filter(
+      (e) => e.type === 'message' && e.envelope.kind === 'COORD_INIT' && e.envelope.to === 'root',
+    );
+    expect(inits).toHaveLength(1 + 3);
+    expect(t.tree.stateOf('root')).toBe('DISCONNECTED');
+    await settle(t.clock, t.tree.shutdown({ timeoutMs: 500 }));
+  });
+
   it('should recover on demand a root whose start failed', async () => {
     const transport = new FilteringTransport();
     transport.drop = (e) => e.kind === 'COORD_INIT' && e.to === 'b';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { FilteringTransport } from '../../helpers/FilteringTransport.js';
 import { isCoordinationFailedError, type CoordinationState } from '../../helpers/imports.js';
-import { advance, createTestTree, settle } from '../../helpers/simulation.js';
+import { advance, createTestTree, settle, testPolicy } from '../../helpers/simulation.js';
 
 const ALL_NODES = ['root', 'eu', 'eu-1', 'eu-2', 'eu-3', 'us', 'us-1', 'us-2'];
 
@@ -87,6 +87,67 @@ describe('tree lifecycle', () => {
     expect(transport.sent.filter((e) => e.kind === 'COORD_INIT' && e.to === 'eu-2')).toHaveLength(
       4,
     );
+    await settle(t.clock, t.tree.shutdown());
+  });
+
+  it('should space INIT rounds by the ack timeout, then back off', async () => {
+    const transport = new FilteringTransport();
+    transport.drop = (e) => e.kind === 'COORD_INIT' && e.to === 'eu-2';
+    const t = createTestTree({
+      transport,
+      policy: { ...testPolicy, retry: { ...testPolicy.retry, maxDelayMs: 4_000 } }, // ackMs 500, factor 2, jitter 0
+    });
+    await settle(
+      t.clock,
+      t.tree.start().catch(() => 'failed'),
+    );
+    const sentAt = transport.sent
+      .filter((e) => e.kind === 'COORD_INIT' && e.to === 'eu-2')
+      .map((e) => e.sentAt);
+    const gaps = sentAt.slice(1).map((at, i) => at - sentAt[i]!);
+    expect(gaps).toEqual([500, 1_000]); // then eu's own budget (90 % of 2 s) runs out
+    await settle(t.clock, t.tree.shutdown({ timeoutMs: 500 }));
+  });
+
+  it('should INIT again a child that answered its INIT with a retriable error', async () => {
+    // Arrange: eu-2's first READY is replaced by an INIT_FAILED error
+    const transport = new FilteringTransport();
+    let failed = false;
+    const inner = transport.inner;
+    transport.drop = (e) => {
+      if (failed || e.kind !== 'COORD_READY' || e.from !== 'eu-2') return false;
+      failed = true;
+      inner.send({
+        ...e,
+        kind: 'COORD_ERROR',
+        body: { scope: 'node', code: 'INIT_FAILED', message: 'transient', retriable: true },
+      });
+      return true;
+    };
+    const t = createTestTree({ transport });
+    // Act
+    const state = await settle(t.clock, t.tree.start());
+    // Assert
+    expect(state).toBe('SYNCHRONIZED');
+    expect(
+      transport.sent.filter((e) => e.kind === 'COORD_INIT' && e.to === 'eu-2').length,
+    ).toBeGreaterThan(1);
+    await settle(t.clock, t.tree.shutdown());
+  });
+
+  it('should INIT again a child whose READY was lost, once its budget has passed', async () => {
+    const transport = new FilteringTransport();
+    let dropped = false;
+    transport.drop = (e) =>
+      !dropped && e.kind === 'COORD_READY' && e.from === 'eu-2' && (dropped = true);
+    const t = createTestTree({
+      transport,
+      policy: { ...testPolicy, timeouts: { ...testPolicy.timeouts, initMs: 5_000 } },
+    });
+    expect(await settle(t.clock, t.tree.start())).toBe('SYNCHRONIZED');
+    expect(
+      transport.sent.filter((e) => e.kind === 'COORD_READY' && e.from === 'eu-2'),
+    ).toHaveLength(2);
     await settle(t.clock, t.tree.shutdown());
   });
 

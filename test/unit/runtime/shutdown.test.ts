@@ -1,3 +1,4 @@
+import type { AnyActorRef } from 'xstate';
 import { describe, expect, it } from 'vitest';
 import { FilteringTransport } from '../../helpers/FilteringTransport.js';
 import { createCoordinationTree, type HandlerContext } from '../../helpers/imports.js';
@@ -12,7 +13,13 @@ import {
 describe('shutdown', () => {
   it('should shut children down first and leave no timer, actor or inbox behind', async () => {
     const transport = new FilteringTransport();
-    const t = createTestTree({ transport });
+    const actors = new Set<AnyActorRef>();
+    const t = createTestTree({
+      transport,
+      inspect: (event) => {
+        if (event.type === '@xstate.actor') actors.add(event.actorRef as AnyActorRef);
+      },
+    });
     await settle(t.clock, t.tree.start());
     await settle(t.clock, t.tree.command('deploy'));
     // Act
@@ -28,9 +35,11 @@ describe('shutdown', () => {
     expect(order.at(-1)).toBe('root');
     expect(pendingTimers(t.clock)).toBe(0);
     expect(t.tree.status).toBe('shutDown');
-    // Nothing answers any more.
-    transport.send({ ...transport.sent[0]!, id: 'after-shutdown-000000001' });
-    expect(transport.inner.pending).toBe(0);
+    expect(actors.size).toBeGreaterThanOrEqual(8 + 3); // nodes and supervisors
+    expect(
+      [...actors].filter((a) => (a.getSnapshot() as { status: string }).status !== 'stopped'),
+    ).toEqual([]);
+    expect(transport.attached).toBe(0);
   });
 
   it('should let in-flight work finish in drain mode', async () => {
@@ -117,6 +126,24 @@ describe('shutdown', () => {
     expect(second).toBe(first);
     await settle(t.clock, first);
     await expect(t.tree.command('late')).rejects.toThrow(/tree is shut down/);
+  });
+
+  it('should leave no active handle behind on the system clock after an abort shutdown', async () => {
+    const before = process
+      .getActiveResourcesInfo()
+      .filter((r) => r === 'Timeout' || r === 'Immediate').length;
+    const tree = createCoordinationTree({
+      root: sampleSpec(),
+      handler: () => new Promise(() => {}),
+    });
+    await tree.start();
+    const command = tree.command('hangs');
+    await tree.shutdown({ mode: 'abort', timeoutMs: 1_000 });
+    expect((await command).status).toBe('failed');
+    const after = process
+      .getActiveResourcesInfo()
+      .filter((r) => r === 'Timeout' || r === 'Immediate').length;
+    expect(after).toBe(before);
   });
 
   it('should leave no active handle of the process behind on the system clock', async () => {

@@ -89,9 +89,16 @@ describe('bad input', () => {
     );
     await expect(t.tree.command('early')).rejects.toSatisfy(isTreeLifecycleError);
     await settle(t.clock, t.tree.start());
-    await expect(t.tree.command('deploy', {}, { timeoutMs: -1 })).rejects.toSatisfy(
-      isInvalidPolicyError,
+    for (const timeoutMs of [-1, 0, Number.NaN, Infinity]) {
+      await expect(t.tree.command('deploy', {}, { timeoutMs })).rejects.toSatisfy(
+        isInvalidPolicyError,
+      );
+    }
+    await expect(t.tree.command('')).rejects.toThrow(/non-empty name/);
+    await expect(t.tree.shutdown({ mode: 'gentle' as never })).rejects.toThrow(
+      /'drain' or 'abort'/,
     );
+    await expect(t.tree.shutdown({ timeoutMs: -5 })).rejects.toSatisfy(isInvalidPolicyError);
     await settle(t.clock, t.tree.shutdown());
     await expect(t.tree.command('late')).rejects.toSatisfy(isTreeLifecycleError);
   });
