@@ -3,17 +3,17 @@
  *
  * The public entry point. The statecharts themselves are in `fractal-coord/machines`.
  */
-export {
-  createCoordinationTree,
-  type CoordinationTree,
-  type CoordinationTreeOptions,
-  type NodeSnapshot,
-  type RecoveryResult,
-  type ShutdownOptions,
-  type ShutdownResult,
-  type TreeSnapshot,
-  type TreeStatus,
-} from './runtime/createCoordinationTree.js';
+export { createCoordinationTree } from './runtime/createCoordinationTree.js';
+export type {
+  CoordinationTree,
+  CoordinationTreeOptions,
+  NodeSnapshot,
+  RecoveryResult,
+  ShutdownOptions,
+  ShutdownResult,
+  TreeSnapshot,
+  TreeStatus,
+} from './runtime/treeTypes.js';
 export type {
   Command,
   CommandHandler,

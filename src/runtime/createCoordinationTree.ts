@@ -1,15 +1,7 @@
 /**
  * The public entry point: a coordination tree built from a spec, driven through a small API.
  */
-import type { Observable } from 'rxjs';
-import {
-  createActor,
-  fromPromise,
-  type Actor,
-  type AnyActorLogic,
-  type InspectionEvent,
-  type Observer,
-} from 'xstate';
+import { createActor, fromPromise, type Actor, type AnyActorLogic } from 'xstate';
 import {
   backoffDelay,
   initRetryDelay,
@@ -17,8 +9,6 @@ import {
   nodeMachine,
   type CoordinationState,
   type LinkState,
-  type ShutdownMode,
-  type SubtreeCounts,
 } from '../../machines/index.js';
 import {
   CoordinationFailedError,
@@ -26,147 +16,22 @@ import {
   TreeLifecycleError,
   UnknownNodeError,
 } from '../errors.js';
-import { resolvePolicy, type CoordinationPolicy, type ResolvedPolicy } from '../policy/policy.js';
-import {
-  shapeOf,
-  subtreeIds,
-  validateSpec,
-  type NodeSpec,
-  type Topology,
-} from '../spec/treeSpec.js';
+import { resolvePolicy } from '../policy/policy.js';
+import { shapeOf, subtreeIds, subtreeSizes, validateSpec } from '../spec/treeSpec.js';
 import { InProcessTransport } from '../transport/InProcessTransport.js';
-import type { Transport } from '../transport/Transport.js';
-import type { CommandHandler, CommandOptions, CommandResult } from './commandTypes.js';
 import type { TreeEvent } from './events.js';
 import { NodeEndpoint, type ChildSeed } from './NodeEndpoint.js';
-import { systemClock, type TreeClock } from './Timers.js';
+import { systemClock } from './Timers.js';
 import { CLIENT_ID, TreeClient } from './TreeClient.js';
-import { TreeKernel, type TreeStats } from './TreeKernel.js';
+import { TreeKernel } from './TreeKernel.js';
+import type {
+  CoordinationTree,
+  CoordinationTreeOptions,
+  NodeSnapshot,
+  ShutdownResult,
+  TreeStatus,
+} from './treeTypes.js';
 import { waitForEvents } from './waitFor.js';
-
-/** Options of {@link createCoordinationTree}. */
-export interface CoordinationTreeOptions {
-  /** The tree: the root and, recursively, its children. */
-  readonly root: NodeSpec;
-  /** Runs each command at each leaf. */
-  readonly handler: CommandHandler;
-  /** Timeouts, retry, degradation, restart budget, batching, concurrency; see {@link CoordinationPolicy}. */
-  readonly policy?: CoordinationPolicy;
-  /** The clock of every timer in the tree (XState's `clock`). Default: the system clock. */
-  readonly clock?: TreeClock;
-  /** XState inspection observer, reaching every node and supervisor actor (Stately inspector). */
-  readonly inspect?: Observer<InspectionEvent> | ((event: InspectionEvent) => void);
-  /** How nodes talk. Default: a new {@link InProcessTransport}. */
-  readonly transport?: Transport;
-  /** Random source for retry jitter, in [0, 1). Default `Math.random`. */
-  readonly random?: () => number;
-}
-
-/** One node as {@link CoordinationTree.snapshot} shows it. */
-export interface NodeSnapshot {
-  readonly id: string;
-  readonly parentId: string | null;
-  readonly state: CoordinationState;
-  /** Why it is in that state. */
-  readonly reason: string;
-  /** False while killed. */
-  readonly alive: boolean;
-  /** Its children's links as it sees them. */
-  readonly links: Readonly<Record<string, LinkState>>;
-  /** Its subtree by state, from its children's last reports. */
-  readonly subtree: SubtreeCounts;
-}
-
-/** Every node's state and its children's link states. */
-export interface TreeSnapshot {
-  readonly rootId: string;
-  /** Clock time of the snapshot, ms. */
-  readonly at: number;
-  readonly nodes: Readonly<Record<string, NodeSnapshot>>;
-}
-
-/** What {@link CoordinationTree.recover} achieved. */
-export interface RecoveryResult {
-  readonly nodeId: string;
-  readonly state: CoordinationState;
-  /** Children that were re-initialised. */
-  readonly restarted: readonly string[];
-  /** Children still unavailable afterwards. */
-  readonly unavailable: readonly string[];
-}
-
-/** What {@link CoordinationTree.shutdown} achieved. */
-export interface ShutdownResult {
-  readonly mode: ShutdownMode;
-  /** Children that missed the deadline and were force-stopped (at the root's level). */
-  readonly forced: number;
-  /** False if the root itself did not answer in time. */
-  readonly graceful: boolean;
-}
-
-/** Options of {@link CoordinationTree.shutdown}. */
-export interface ShutdownOptions {
-  /** `drain` (default) lets in-flight commands finish; `abort` cancels them. */
-  readonly mode?: ShutdownMode;
-  /** Deadline, ms; past it stragglers are force-stopped. Default `policy.timeouts.shutdownMs` (10 000). */
-  readonly timeoutMs?: number;
-}
-
-/** Where a tree is in its own life. */
-export type TreeStatus = 'created' | 'starting' | 'running' | 'shuttingDown' | 'shutDown';
-
-/** A running coordination tree. */
-export interface CoordinationTree {
-  /** Starts every node; resolves with the root's state once it settles. @throws CoordinationFailedError if the root ends FAILED */
-  start(): Promise<'SYNCHRONIZED' | 'DEGRADED'>;
-  /** A node's coordination state (DISCONNECTED while killed). @throws UnknownNodeError */
-  stateOf(nodeId: string): CoordinationState;
-  /** Every node's state and link states. */
-  snapshot(): TreeSnapshot;
-  /** Transitions, decisions, links, command progress, protocol messages, drops. */
-  readonly events$: Observable<TreeEvent>;
-  /** Runs a command on every available leaf; always resolves with an aggregate. */
-  command(name: string, payload?: unknown, options?: CommandOptions): Promise<CommandResult>;
-  /** Simulates a crash: the node (and the subtree it hosts) stops answering. */
-  kill(nodeId: string): void;
-  /** Brings a killed node back fresh; its parent re-initialises it on its next recovery round. */
-  revive(nodeId: string): void;
-  /** Manual recovery: re-INIT a node's unavailable children now (fresh restart budget), or the node itself if it is down. */
-  recover(nodeId: string): Promise<RecoveryResult>;
-  /** A child joins at run time: INIT, then counted. Resolves with its link state once settled. */
-  addNode(parentId: string, spec: NodeSpec): Promise<LinkState>;
-  /** A child leaves gracefully: SHUTDOWN (drain), then uncounted. */
-  removeNode(nodeId: string): Promise<void>;
-  /** Graceful shutdown, children first; afterwards nothing of the tree runs. */
-  shutdown(options?: ShutdownOptions): Promise<ShutdownResult>;
-  /** Where the tree is in its life. */
-  readonly status: TreeStatus;
-  /** Message counters. */
-  readonly stats: Readonly<TreeStats>;
-  /** The resolved policy (defaults applied). */
-  readonly policy: ResolvedPolicy;
-}
-
-/** Node counts of every subtree, bottom-up. */
-function subtreeSizes(
-  topology: Topology,
-  rootId: string,
-): Map<string, { nodes: number; leaves: number }> {
-  const sizes = new Map<string, { nodes: number; leaves: number }>();
-  const order = subtreeIds(topology, rootId).reverse();
-  for (const id of order) {
-    const childIds = topology.get(id)!.childIds;
-    let nodes = 1;
-    let leaves = childIds.length === 0 ? 1 : 0;
-    for (const childId of childIds) {
-      const size = sizes.get(childId)!;
-      nodes += size.nodes;
-      leaves += size.leaves;
-    }
-    sizes.set(id, { nodes, leaves });
-  }
-  return sizes;
-}
 
 /**
  * Creates a coordination tree. Nothing runs until {@link CoordinationTree.start}.

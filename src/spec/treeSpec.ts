@@ -126,3 +126,24 @@ export function subtreeIds(topology: Topology, id: string): string[] {
   }
   return out;
 }
+
+/** Node counts of every subtree, bottom-up. */
+export function subtreeSizes(
+  topology: Topology,
+  rootId: string,
+): Map<string, { nodes: number; leaves: number }> {
+  const sizes = new Map<string, { nodes: number; leaves: number }>();
+  const order = subtreeIds(topology, rootId).reverse();
+  for (const id of order) {
+    const childIds = topology.get(id)!.childIds;
+    let nodes = 1;
+    let leaves = childIds.length === 0 ? 1 : 0;
+    for (const childId of childIds) {
+      const size = sizes.get(childId)!;
+      nodes += size.nodes;
+      leaves += size.leaves;
+    }
+    sizes.set(id, { nodes, leaves });
+  }
+  return sizes;
+}
