@@ -20,6 +20,7 @@ import {
 import { childBudget } from '../policy/policy.js';
 import { CommandEngine, type CommandHost } from './CommandEngine.js';
 import { addCounts, emptySubtree, type MutableSubtree } from './subtreeCounts.js';
+import { Heartbeat } from '../health/Heartbeat.js';
 import { Timers, type TimerHandle } from './Timers.js';
 import type { TreeKernel } from './TreeKernel.js';
 
@@ -74,7 +75,7 @@ export class NodeEndpoint implements CommandHost {
   private seq = 0;
   private connectStartedAt = 0;
   private connectBudgetMs = 0;
-  private heartbeatTimer: TimerHandle | null = null;
+  private readonly heartbeat = new Heartbeat(this);
   /** Set once shutting down; `forced` counts stragglers stopped here and below. */
   private shutdown: { pending: Set<string>; signalled: boolean; forced: number } | null = null;
   private statusScheduled = false;
@@ -432,7 +433,7 @@ export class NodeEndpoint implements CommandHost {
       link.initTimer = null;
       if (link.state === 'pending') this.setLink(link, 'unreachable');
     }, initMs);
-    this.startHeartbeat();
+    this.heartbeat.start();
   }
 
   /** A child was stopped; `forget` (it left the tree) uncounts its link. */
@@ -460,7 +461,7 @@ export class NodeEndpoint implements CommandHost {
     }));
     this.commands.onChildLost(link);
     if (this.shutdown?.pending.delete(childId)) this.checkShutdownDone();
-    if (this.links.size === 0) this.stopHeartbeat();
+    if (this.links.size === 0) this.heartbeat.stop();
     this.scheduleStatus();
   }
 
@@ -508,9 +509,14 @@ export class NodeEndpoint implements CommandHost {
         at: this.kernel.now(),
       }));
     }
-    if (isAvailableState(state) && this.shutdown === null) this.startHeartbeat();
-    else this.stopHeartbeat();
+    if (this.coordinating()) this.heartbeat.start();
+    else this.heartbeat.stop();
     this.scheduleStatus();
+  }
+
+  /** Available and not shutting down: the node coordinates (and heartbeats) its children. */
+  coordinating(): boolean {
+    return isAvailableState(this.state) && this.shutdown === null && !this.dead;
   }
 
   /** The node's subtree, counted by state, from its children's last reports. */
@@ -556,38 +562,11 @@ export class NodeEndpoint implements CommandHost {
     this.sendToParent('COORD_STATUS', { state: this.state, subtree });
   };
 
-  // ── heartbeats ────────────────────────────────────────────────────────────────────────
-
-  private startHeartbeat(): void {
-    if (this.heartbeatTimer || this.links.size === 0 || this.dead) return;
-    this.heartbeatTimer = this.timers.set(this.beat, this.kernel.policy.heartbeat.intervalMs);
-  }
-
-  private stopHeartbeat(): void {
-    this.timers.clear(this.heartbeatTimer);
-    this.heartbeatTimer = null;
-  }
-
-  /** One heartbeat round: ping quiet children, declare silent ones unreachable. */
-  private readonly beat = (): void => {
-    this.heartbeatTimer = null;
-    const now = this.kernel.now();
-    const { intervalMs } = this.kernel.policy.heartbeat;
-    const silenceMs = this.kernel.policy.timeouts.heartbeatMs;
-    for (const link of this.links.values()) {
-      if (!isAvailableState(link.state as CoordinationState)) continue;
-      const silent = now - link.lastHeard;
-      if (silent >= silenceMs) this.setLink(link, 'unreachable');
-      else if (silent >= intervalMs / 2) this.sendToChild(link, 'COORD_HEARTBEAT', {});
-    }
-    if (isAvailableState(this.state) && this.shutdown === null) this.startHeartbeat();
-  };
-
   // ── failure and shutdown ──────────────────────────────────────────────────────────────
 
   /** After a failure: fail in-flight commands, stop heartbeats. */
   async cleanup(): Promise<void> {
-    this.stopHeartbeat();
+    this.heartbeat.stop();
     this.commands.abortAll('NODE_FAILED', `${this.nodeId} failed: ${this.reason}`);
     for (const link of this.links.values()) {
       this.timers.clear(link.initTimer);
@@ -599,7 +578,7 @@ export class NodeEndpoint implements CommandHost {
   /** Stop taking commands, shut children down, drain or abort in-flight work. */
   beginShutdown(mode: ShutdownMode, timeoutMs: number): void {
     this.shutdown = { pending: new Set(), signalled: false, forced: 0 };
-    this.stopHeartbeat();
+    this.heartbeat.stop();
     this.commands.beginShutdown(mode);
     const budget = childBudget(timeoutMs);
     for (const link of this.links.values()) {

@@ -1,0 +1,59 @@
+/**
+ * Heartbeats of one coordinator: one timer per coordinator (not per link) pings the children
+ * that have been quiet for half an interval, and declares `unreachable` those silent for
+ * `timeouts.heartbeatMs`. Any message from a child counts as liveness (`link.lastHeard`).
+ */
+import {
+  isAvailableState,
+  type CoordinationState,
+  type MessageBodies,
+  type MessageKind,
+} from '../../machines/index.js';
+import type { Link } from '../runtime/NodeEndpoint.js';
+import type { TimerHandle, Timers } from '../runtime/Timers.js';
+import type { TreeKernel } from '../runtime/TreeKernel.js';
+
+/** What the heartbeat needs from its node. */
+export interface HeartbeatHost {
+  readonly kernel: TreeKernel;
+  readonly timers: Timers;
+  readonly links: ReadonlyMap<string, Link>;
+  /** Whether the node coordinates right now (available and not shutting down). */
+  coordinating(): boolean;
+  setLink(link: Link, to: 'unreachable'): void;
+  sendToChild<K extends MessageKind>(link: Link, kind: K, body: MessageBodies[K]): string;
+}
+
+/** The heartbeat of one coordinator. */
+export class Heartbeat {
+  private timer: TimerHandle | null = null;
+
+  constructor(private readonly host: HeartbeatHost) {}
+
+  /** Starts beating, if the node coordinates children and it is not already. */
+  start(): void {
+    if (this.timer || this.host.links.size === 0 || !this.host.coordinating()) return;
+    this.timer = this.host.timers.set(this.beat, this.host.kernel.policy.heartbeat.intervalMs);
+  }
+
+  stop(): void {
+    this.host.timers.clear(this.timer);
+    this.timer = null;
+  }
+
+  /** One round: ping quiet children, declare silent ones unreachable. */
+  private readonly beat = (): void => {
+    this.timer = null;
+    const { kernel, links } = this.host;
+    const now = kernel.now();
+    const { intervalMs } = kernel.policy.heartbeat;
+    const silenceMs = kernel.policy.timeouts.heartbeatMs;
+    for (const link of links.values()) {
+      if (!isAvailableState(link.state as CoordinationState)) continue;
+      const silent = now - link.lastHeard;
+      if (silent >= silenceMs) this.host.setLink(link, 'unreachable');
+      else if (silent >= intervalMs / 2) this.host.sendToChild(link, 'COORD_HEARTBEAT', {});
+    }
+    this.start();
+  };
+}
