@@ -18,6 +18,7 @@ import {
 import { childBudget } from '../policy/policy.js';
 import type { Link } from './NodeEndpoint.js';
 import type { TimerHandle, Timers } from './Timers.js';
+import { CommandOutbox } from './CommandOutbox.js';
 import type { TreeEvent } from './events.js';
 import type { TreeKernel } from './TreeKernel.js';
 
@@ -63,14 +64,6 @@ interface Running {
   readonly batchIds: string[];
 }
 
-/** A COORD_COMMAND envelope sent to a child, kept until acknowledged or all its commands ended. */
-interface Batch {
-  readonly childId: string;
-  readonly commandIds: readonly string[];
-  /** Its commands still running here. */
-  open: number;
-}
-
 function remember<V>(map: Map<string, V>, key: string, value: V, window = DEDUP_WINDOW): void {
   map.set(key, value);
   if (map.size > window) map.delete(map.keys().next().value!);
@@ -84,14 +77,15 @@ export class CommandEngine {
   private readonly finished = new Map<string, true>();
   private readonly replies = new Map<string, Reply>();
   private readonly seenEnvelopes = new Map<string, true>();
-  private readonly outbox = new Map<string, CommandSpec[]>();
-  private readonly batches = new Map<string, Batch>();
-  private flushPending = false;
-  private flushTimer: TimerHandle | null = null;
+  private readonly outbox: CommandOutbox;
   private accepting = true;
   private draining = false;
 
-  constructor(private readonly host: CommandHost) {}
+  constructor(private readonly host: CommandHost) {
+    this.outbox = new CommandOutbox(host, (envelopeId, commandIds) => {
+      for (const commandId of commandIds) this.running.get(commandId)?.batchIds.push(envelopeId);
+    });
+  }
 
   /** Nothing running or queued. */
   get idle(): boolean {
@@ -251,7 +245,7 @@ export class CommandEngine {
       if (isAvailableState(link.state as CoordinationState) && !link.removal) {
         run.waiting.add(link.childId);
         run.unacked.add(link.childId);
-        this.enqueue(link.childId, { ...run.spec, timeoutMs });
+        this.outbox.enqueue(link.childId, { ...run.spec, timeoutMs });
       } else {
         const reason = link.state === 'pending' ? 'child joining' : `child ${link.state}`;
         this.settle(run, link.childId, { status: 'skipped', reason, leaves: link.subtree.leaves });
@@ -263,43 +257,11 @@ export class CommandEngine {
     run.timers.push(this.host.timers.set(() => this.onAckTimeout(run), ackDue));
   }
 
-  private enqueue(childId: string, spec: CommandSpec): void {
-    let batch = this.outbox.get(childId);
-    if (!batch) this.outbox.set(childId, (batch = []));
-    batch.push(spec);
-    if (this.flushPending) return;
-    this.flushPending = true;
-    const delay = this.host.kernel.policy.batching.maxDelayMs;
-    if (delay === 0) queueMicrotask(this.flush);
-    else this.flushTimer = this.host.timers.set(this.flush, delay);
-  }
-
-  /** Sends every child its queued commands, at most `maxBatchSize` per envelope. */
-  private readonly flush = (): void => {
-    this.flushPending = false;
-    this.host.timers.clear(this.flushTimer);
-    this.flushTimer = null;
-    const size = this.host.kernel.policy.batching.maxBatchSize;
-    for (const [childId, specs] of this.outbox) {
-      const link = this.host.links.get(childId);
-      if (!link) continue;
-      for (let i = 0; i < specs.length; i += size) {
-        const commands = specs.slice(i, i + size);
-        const id = this.host.sendToChild(link, 'COORD_COMMAND', { commands });
-        const commandIds = commands.map((c) => c.commandId);
-        this.batches.set(id, { childId, commandIds, open: commandIds.length });
-        for (const commandId of commandIds) this.running.get(commandId)?.batchIds.push(id);
-      }
-    }
-    this.outbox.clear();
-  };
-
-  /** A child acknowledged a batch. */
+  /** A child acknowledged an envelope of commands. */
   onAck(childId: string, ackOf: string): void {
-    const batch = this.batches.get(ackOf);
-    if (!batch || batch.childId !== childId) return;
-    this.batches.delete(ackOf);
-    for (const commandId of batch.commandIds) this.running.get(commandId)?.unacked.delete(childId);
+    for (const commandId of this.outbox.acknowledged(childId, ackOf) ?? []) {
+      this.running.get(commandId)?.unacked.delete(childId);
+    }
   }
 
   private onAckTimeout(run: Running): void {
@@ -395,10 +357,7 @@ export class CommandEngine {
     if (run) {
       this.running.delete(commandId);
       for (const timer of run.timers) this.host.timers.clear(timer);
-      for (const batchId of run.batchIds) {
-        const batch = this.batches.get(batchId);
-        if (batch && --batch.open === 0) this.batches.delete(batchId);
-      }
+      this.outbox.release(run.batchIds);
     }
     remember(this.finished, commandId, true);
     remember(this.replies, commandId, reply, REPLAY_WINDOW);
@@ -425,7 +384,7 @@ export class CommandEngine {
   beginShutdown(mode: ShutdownMode): void {
     this.accepting = false;
     this.draining = mode === 'drain';
-    if (this.flushPending) this.flush();
+    this.outbox.flushNow();
     // Leaves cancel their handlers; coordinators keep waiting for their children's answers,
     // which come quickly because the children are aborting too (the deadline bounds it).
     if (mode === 'abort')
@@ -437,7 +396,7 @@ export class CommandEngine {
    * with an error now, aborting handlers.
    */
   abortAll(code: string, message: string, scope: 'all' | 'leaves' = 'all'): void {
-    if (this.flushPending) this.flush();
+    this.outbox.flushNow();
     for (const { spec } of this.queue.splice(0)) {
       this.queued.delete(spec.commandId);
       this.finish(spec.commandId, null, {
@@ -479,8 +438,6 @@ export class CommandEngine {
     this.queue.length = 0;
     this.queued.clear();
     this.outbox.clear();
-    this.batches.clear();
-    this.flushPending = false;
   }
 
   private duplicateEvent(spec: CommandSpec): TreeEvent {
