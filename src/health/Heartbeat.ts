@@ -26,19 +26,34 @@ export interface HeartbeatHost {
 
 /** The heartbeat of one coordinator. */
 export class Heartbeat {
+  private running = false;
   private timer: TimerHandle | null = null;
 
   constructor(private readonly host: HeartbeatHost) {}
 
-  /** Starts beating, if the node coordinates children and it is not already. */
-  start(): void {
-    if (this.timer || this.host.links.size === 0 || !this.host.coordinating()) return;
-    this.timer = this.host.timers.set(this.beat, this.host.kernel.policy.heartbeat.intervalMs);
+  /**
+   * The node coordinates: beat. On a (re)start silence is measured from now at the earliest,
+   * since nobody was pinged meanwhile and older silence proves nothing.
+   */
+  begin(): void {
+    if (!this.running) {
+      this.running = true;
+      const now = this.host.kernel.now();
+      for (const link of this.host.links.values()) link.lastHeard = Math.max(link.lastHeard, now);
+    }
+    this.schedule();
   }
 
+  /** The node stopped coordinating (or has no children to watch). */
   stop(): void {
+    this.running = false;
     this.host.timers.clear(this.timer);
     this.timer = null;
+  }
+
+  private schedule(): void {
+    if (!this.running || this.timer || this.host.links.size === 0) return;
+    this.timer = this.host.timers.set(this.beat, this.host.kernel.policy.heartbeat.intervalMs);
   }
 
   /** One round: ping quiet children, declare silent ones unreachable. */
@@ -54,6 +69,6 @@ export class Heartbeat {
       if (silent >= silenceMs) this.host.setLink(link, 'unreachable');
       else if (silent >= intervalMs / 2) this.host.sendToChild(link, 'COORD_HEARTBEAT', {});
     }
-    this.start();
+    if (this.host.coordinating()) this.schedule();
   };
 }

@@ -172,7 +172,7 @@ export class NodeEndpoint implements CommandHost {
   private fromParent(envelope: AnyEnvelope): void {
     const kernel = this.kernel;
     if (envelope.kind === 'COORD_INIT') {
-      if (this.session !== null && envelope.session !== this.session) {
+      if (envelope.session === '' || (this.session !== null && envelope.session !== this.session)) {
         return kernel.drop(this.nodeId, 'stale-session', envelope);
       }
       if (envelope.epoch < this.parentEpoch)
@@ -399,11 +399,13 @@ export class NodeEndpoint implements CommandHost {
   }
 
   /** Re-INIT one child (its parent's side of recovering a DISCONNECTED node). */
-  reinitChild(childId: string): void {
+  reinitChild(childId: string): boolean {
     const link = this.links.get(childId);
-    if (!link) return;
+    // Only a connected parent can INIT: it needs a session to hand down.
+    if (!link || !this.coordinating()) return false;
     link.epoch++;
     this.sendInit(link, childBudget(this.kernel.policy.timeouts.initMs));
+    return true;
   }
 
   /** A child was spawned at run time. A revived child (`rejoin`) waits for a recovery INIT. */
@@ -433,7 +435,7 @@ export class NodeEndpoint implements CommandHost {
       link.initTimer = null;
       if (link.state === 'pending') this.setLink(link, 'unreachable');
     }, initMs);
-    this.heartbeat.start();
+    this.heartbeat.begin();
   }
 
   /** A child was stopped; `forget` (it left the tree) uncounts its link. */
@@ -509,7 +511,7 @@ export class NodeEndpoint implements CommandHost {
         at: this.kernel.now(),
       }));
     }
-    if (this.coordinating()) this.heartbeat.start();
+    if (this.coordinating()) this.heartbeat.begin();
     else this.heartbeat.stop();
     this.scheduleStatus();
   }

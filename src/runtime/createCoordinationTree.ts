@@ -343,7 +343,11 @@ export function createCoordinationTree(options: CoordinationTreeOptions): Coordi
           const outcome = await client!.init(policy.timeouts.initMs);
           if (outcome.ok && isAvailableState(outcome.state)) client!.superviseRoot();
         } else {
-          endpointOf(parentId).reinitChild(nodeId);
+          if (!endpointOf(parentId).reinitChild(nodeId)) {
+            throw new TreeLifecycleError(
+              `${nodeId}'s parent ${parentId} is not connected (${endpointOf(parentId).state}), so it cannot re-initialise it: recover ${parentId} first.`,
+            );
+          }
           await waitForEvents(kernel, client!.timers, initWait(), () => false, settled);
         }
       }
@@ -384,13 +388,18 @@ export function createCoordinationTree(options: CoordinationTreeOptions): Coordi
       const parentId = topology.get(nodeId)!.parentId;
       if (parentId === null)
         throw new TreeLifecycleError('The root cannot be removed; use tree.shutdown().');
+      if (dead.has(parentId)) {
+        throw new TreeLifecycleError(
+          `Cannot remove ${nodeId}: its parent ${parentId} is killed and could not count the change. Revive ${parentId} first.`,
+        );
+      }
       if (status !== 'created' && !dead.has(nodeId)) {
         await new Promise<void>((resolve) => endpointOf(parentId).removeChild(nodeId, resolve));
       }
+      if (!topology.has(nodeId)) return; // removed by a concurrent call
       if (status !== 'created' && status !== 'shutDown') {
         actorOf(parentId)?.send({ type: 'tree.stopChild', childId: nodeId, forget: true });
       }
-      if (!topology.has(nodeId)) return; // removed concurrently
       for (const id of subtreeIds(topology, nodeId)) {
         endpoints.get(id)?.dispose();
         endpoints.delete(id);

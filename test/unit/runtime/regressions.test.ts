@@ -134,4 +134,80 @@ describe('regressions', () => {
     expect(isInvalidSpecError(error)).toBe(true);
     expect(String(error)).toMatch(/"n201" is 201 levels deep; trees may be at most 200/);
   });
+  it('should refuse to recover a node through a parent that has no session, not poison it', async () => {
+    // Found by the randomized scenario runner: the revived parent sent INIT with an empty session.
+    const t = createTestTree({
+      spec: { id: 'n0', children: [{ id: 'n1', children: [{ id: 'n2' }, { id: 'n3' }] }] },
+    });
+    await settle(t.clock, t.tree.start());
+    t.tree.kill('n1');
+    t.tree.revive('n1');
+    await expect(t.tree.recover('n2')).rejects.toThrow(/parent n1 is not connected/);
+    await advance(t.clock, 5_000);
+    for (const id of ['n0', 'n1', 'n2', 'n3']) expect(t.tree.stateOf(id)).toBe('SYNCHRONIZED');
+    await settle(t.clock, t.tree.shutdown());
+  });
+
+  it('should refuse to remove a node whose parent is killed (its counts could not change)', async () => {
+    const t = createTestTree({
+      spec: {
+        id: 'n0',
+        children: [{ id: 'a', children: [{ id: 'b' }, { id: 'c' }] }, { id: 'd' }],
+      },
+    });
+    await settle(t.clock, t.tree.start());
+    t.tree.kill('a');
+    await expect(t.tree.removeNode('b')).rejects.toThrow(/parent a is killed/);
+    t.tree.revive('a');
+    await advance(t.clock, 3_000);
+    await settle(t.clock, t.tree.removeNode('b'));
+    const result = await settle(t.clock, t.tree.command('count'));
+    expect(result.counts).toEqual({ completed: 2, failed: 0, skipped: 0, timedOut: 0 });
+    await settle(t.clock, t.tree.shutdown());
+  });
+
+  it('should not declare a child silent for the time its parent spent connecting', async () => {
+    // n1 answers at once; the critical n3 only 1 s later (it was revived late). The first
+    // heartbeat after CONNECTING used to measure n1's silence from its READY and fail the root.
+    const t = createTestTree({
+      spec: {
+        id: 'n0',
+        children: [
+          { id: 'n1', critical: true },
+          { id: 'n3', critical: true },
+        ],
+      },
+    });
+    await settle(t.clock, t.tree.start());
+    t.tree.kill('n3');
+    await advance(t.clock, 1_400);
+    t.tree.revive('n3');
+    await advance(t.clock, 3_000);
+    const failures = t
+      .transitions('n0')
+      .filter((e) => e.to === 'FAILED')
+      .map((e) => e.reason);
+    expect(failures).toEqual(['a critical child is unavailable']); // n3's crash, and only that
+    expect(t.tree.stateOf('n0')).toBe('SYNCHRONIZED');
+    await settle(t.clock, t.tree.shutdown());
+  });
+
+  it('should forget a node once when it is removed twice at the same time', async () => {
+    const t = createTestTree({
+      spec: {
+        id: 'n0',
+        children: [{ id: 'a', children: [{ id: 'b' }, { id: 'c' }] }, { id: 'd' }],
+      },
+    });
+    await settle(t.clock, t.tree.start());
+    await settle(t.clock, Promise.all([t.tree.removeNode('b'), t.tree.removeNode('b')]));
+    t.tree.kill('c');
+    await advance(t.clock, 1_000);
+    t.tree.revive('c');
+    await advance(t.clock, 5_000);
+    expect(t.tree.stateOf('c')).toBe('SYNCHRONIZED');
+    expect(t.tree.stateOf('a')).toBe('SYNCHRONIZED');
+    expect(t.transitions('a').map((e) => e.reason)).not.toContain('leaf ready');
+    await settle(t.clock, t.tree.shutdown());
+  });
 });
