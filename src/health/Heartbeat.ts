@@ -9,7 +9,7 @@ import {
   type MessageBodies,
   type MessageKind,
 } from '../../machines/index.js';
-import type { Link } from '../runtime/NodeEndpoint.js';
+import type { Link } from '../runtime/ChildLinks.js';
 import type { TimerHandle, Timers } from '../runtime/Timers.js';
 import type { TreeKernel } from '../runtime/TreeKernel.js';
 
@@ -36,6 +36,7 @@ export class Heartbeat {
    * since nobody was pinged meanwhile and older silence proves nothing.
    */
   begin(): void {
+    if (!this.host.coordinating()) return;
     if (!this.running) {
       this.running = true;
       const now = this.host.kernel.now();

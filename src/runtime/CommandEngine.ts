@@ -16,7 +16,7 @@ import {
   type ShutdownMode,
 } from '../../machines/index.js';
 import { childBudget } from '../policy/policy.js';
-import type { Link } from './NodeEndpoint.js';
+import type { Link } from './ChildLinks.js';
 import type { TimerHandle, Timers } from './Timers.js';
 import { CommandOutbox } from './CommandOutbox.js';
 import type { TreeEvent } from './events.js';

@@ -18,49 +18,19 @@ import {
   type SubtreeCounts,
 } from '../../machines/index.js';
 import { childBudget } from '../policy/policy.js';
+import { ChildLinks, type ChildLinksHost, type ChildSeed, type Link } from './ChildLinks.js';
 import { CommandEngine, type CommandHost } from './CommandEngine.js';
-import { addCounts, emptySubtree, type MutableSubtree } from './subtreeCounts.js';
 import { Heartbeat } from '../health/Heartbeat.js';
-import { Timers, type TimerHandle } from './Timers.js';
+import { Timers } from './Timers.js';
 import type { TreeKernel } from './TreeKernel.js';
-
-/** A parent's view of one child. */
-export interface Link {
-  readonly childId: string;
-  readonly critical: boolean;
-  state: LinkState;
-  /** Epoch of the INIT that opened the link's current session. */
-  epoch: number;
-  /** Clock time the child was last heard from, ms. */
-  lastHeard: number;
-  /** The child's last reported subtree (or its shape's, before it answered). */
-  subtree: SubtreeCounts;
-  /** Id of the last INIT sent to the child, and whether the child acknowledged it. */
-  initId: string | null;
-  initAcked: boolean;
-  /** Clock time by which the child should have answered its last INIT (READY or ERROR), ms. */
-  initDueAt: number;
-  /** Fires if a child added at run time never answers its INIT. */
-  initTimer: TimerHandle | null;
-  /** Set while the child is being removed gracefully: who waits, and the deadline. */
-  removal: { readonly waiters: (() => void)[]; readonly timer: TimerHandle } | null;
-}
 
 /** The participant side toward the parent: not in a session, answering INIT, in one, leaving. */
 type JoinState = 'idle' | 'joining' | 'joined' | 'leaving';
 
-/** What a child contributes to its parent before it has reported. */
-export interface ChildSeed {
-  readonly childId: string;
-  readonly critical: boolean;
-  readonly nodes: number;
-  readonly leaves: number;
-}
-
 /** The endpoint of one node. */
-export class NodeEndpoint implements CommandHost {
+export class NodeEndpoint implements CommandHost, ChildLinksHost {
   readonly timers: Timers;
-  readonly links = new Map<string, Link>();
+  readonly children: ChildLinks;
   readonly commands: CommandEngine;
   state: CoordinationState = 'DISCONNECTED';
   reason = 'created';
@@ -73,15 +43,11 @@ export class NodeEndpoint implements CommandHost {
   private parentEpoch = 0;
   private join: JoinState = 'idle';
   private seq = 0;
-  private connectStartedAt = 0;
-  private connectBudgetMs = 0;
   private readonly heartbeat = new Heartbeat(this);
   /** Set once shutting down; `forced` counts stragglers stopped here and below. */
   private shutdown: { pending: Set<string>; signalled: boolean; forced: number } | null = null;
   private statusScheduled = false;
   private lastStatusKey = '';
-  /** Sum of the children's contributions to this node's subtree counts, kept incrementally. */
-  private readonly childSum: MutableSubtree = emptySubtree();
 
   constructor(
     readonly kernel: TreeKernel,
@@ -91,7 +57,7 @@ export class NodeEndpoint implements CommandHost {
   ) {
     this.timers = new Timers(kernel.clock);
     this.commands = new CommandEngine(this);
-    for (const seed of seeds) this.addLink(this.newLink(seed));
+    this.children = new ChildLinks(this, seeds);
   }
 
   // ── wiring ────────────────────────────────────────────────────────────────────────────
@@ -107,7 +73,7 @@ export class NodeEndpoint implements CommandHost {
   kill(): void {
     this.dead = true;
     this.commands.kill();
-    this.settleRemovals();
+    this.children.settleRemovals();
     this.timers.clearAll();
   }
 
@@ -115,7 +81,7 @@ export class NodeEndpoint implements CommandHost {
   dispose(): void {
     this.dead = true;
     this.commands.kill();
-    this.settleRemovals();
+    this.children.settleRemovals();
     this.timers.clearAll();
     this.detachInbox?.();
     this.detachInbox = null;
@@ -131,7 +97,7 @@ export class NodeEndpoint implements CommandHost {
     if (this.dead) return kernel.drop(this.nodeId, 'node-down', envelope);
     kernel.stats.received++;
     if (envelope.from === this.parentId) return this.fromParent(envelope);
-    const link = this.links.get(envelope.from);
+    const link = this.children.get(envelope.from);
     if (!link) return kernel.drop(this.nodeId, 'unknown-sender', envelope);
     if (envelope.session !== this.session)
       return kernel.drop(this.nodeId, 'stale-session', envelope);
@@ -140,23 +106,20 @@ export class NodeEndpoint implements CommandHost {
     switch (envelope.kind) {
       case 'COORD_READY':
       case 'COORD_STATUS':
-        return this.onChildState(link, envelope.body.state, envelope.body.subtree);
+        return this.children.reported(link, envelope.body.state, envelope.body.subtree);
       case 'COORD_ACK':
-        if (envelope.body.ackOf === link.initId) {
-          link.initAcked = true;
-          return;
-        }
+        if (this.children.acknowledged(link, envelope.body.ackOf)) return;
         return this.commands.onAck(link.childId, envelope.body.ackOf);
       case 'COORD_ERROR':
         if (envelope.body.code === 'NOT_INITIALIZED') {
           // The child restarted fresh: nothing runs there, nothing to shut down.
-          this.setLink(link, 'DISCONNECTED');
-          if (link.removal) this.finishRemoval(link);
+          this.children.set(link, 'DISCONNECTED');
+          this.children.finishRemoval(link);
           if (this.shutdown?.pending.delete(link.childId)) this.checkShutdownDone();
         } else if (envelope.body.scope === 'node' && envelope.body.commandId === undefined) {
           // Its INIT failed: the next INIT round (or recovery round) tries again if retriable.
           if (envelope.body.retriable) link.initAcked = false;
-          this.setLink(link, 'FAILED');
+          this.children.set(link, 'FAILED');
         }
         if (envelope.body.commandId !== undefined) this.commands.onChildError(link, envelope.body);
         return;
@@ -230,14 +193,8 @@ export class NodeEndpoint implements CommandHost {
     }
   }
 
-  private onChildState(link: Link, state: CoordinationState, subtree: SubtreeCounts): void {
-    this.timers.clear(link.initTimer);
-    link.initTimer = null;
-    this.setLink(link, state, subtree);
-  }
-
   private onChildShutdownComplete(link: Link, forcedBelow: number): void {
-    if (link.removal) return this.finishRemoval(link);
+    if (link.removal) return this.children.finishRemoval(link);
     if (!this.shutdown?.pending.delete(link.childId)) return;
     this.shutdown.forced += forcedBelow;
     this.checkShutdownDone();
@@ -245,59 +202,24 @@ export class NodeEndpoint implements CommandHost {
 
   // ── links ─────────────────────────────────────────────────────────────────────────────
 
-  private newLink(seed: ChildSeed): Link {
-    const subtree = emptySubtree();
-    subtree.nodes = seed.nodes;
-    subtree.leaves = seed.leaves;
-    subtree.byState.DISCONNECTED = seed.nodes;
-    return {
-      childId: seed.childId,
-      critical: seed.critical,
-      state: 'pending',
-      epoch: 1,
-      lastHeard: this.kernel.now(),
-      subtree,
-      initId: null,
-      initAcked: false,
-      initDueAt: 0,
-      initTimer: null,
-      removal: null,
-    };
+  /** The links as a map, for the command engine and the heartbeat. */
+  get links(): ReadonlyMap<string, Link> {
+    return this.children.links;
   }
 
-  /** Sends the child an INIT in its link's current epoch, remembering it until acknowledged. */
-  private sendInit(link: Link, timeoutMs: number): void {
-    link.initAcked = false;
-    link.initDueAt = this.kernel.now() + timeoutMs;
-    link.initId = this.sendToChild(link, 'COORD_INIT', { timeoutMs });
+  /** Changes a link's state (heartbeat, command engine). */
+  setLink(link: Link, to: LinkState): void {
+    this.children.set(link, to);
   }
 
-  /** Adds or removes a link's contribution to the subtree counts (O(1)). */
-  private account(link: Link, sign: 1 | -1): void {
-    const sum = this.childSum;
-    sum.nodes += sign * link.subtree.nodes;
-    sum.leaves += sign * link.subtree.leaves;
-    if (link.state === 'unreachable') sum.byState.unreachable += sign * link.subtree.nodes;
-    else addCounts(sum.byState, link.subtree.byState, sign);
+  /** The command engine found a child silent. */
+  markUnreachable(childId: string): void {
+    const link = this.children.get(childId);
+    if (link && link.state !== 'unreachable') this.children.set(link, 'unreachable');
   }
 
-  private addLink(link: Link): void {
-    this.links.set(link.childId, link);
-    this.account(link, 1);
-  }
-
-  /**
-   * Changes a link's state (and the subtree it reported), keeping the counts, and tells the
-   * supervisor and the command engine.
-   */
-  setLink(link: Link, to: LinkState, subtree: SubtreeCounts = link.subtree): void {
-    const from = link.state;
-    this.account(link, -1);
-    link.state = to;
-    link.subtree = subtree;
-    this.account(link, 1);
-    this.scheduleStatus();
-    if (from === to) return;
+  /** A link changed: tell the supervisor, the event stream, the command engine, the shutdown. */
+  linkChanged(link: Link, from: LinkState | null, to: LinkState | null): void {
     this.supervisor?.send({
       type: 'link.changed',
       childId: link.childId,
@@ -313,185 +235,64 @@ export class NodeEndpoint implements CommandHost {
       to,
       at: this.kernel.now(),
     }));
-    if (to === 'unreachable' || to === 'DISCONNECTED' || to === 'FAILED') {
+    if (from === null) return this.heartbeat.begin();
+    if (to === null || to === 'unreachable' || to === 'DISCONNECTED' || to === 'FAILED') {
       this.commands.onChildLost(link);
-      if (to === 'unreachable' && this.shutdown?.pending.delete(link.childId))
-        this.checkShutdownDone();
     }
+    if ((to === null || to === 'unreachable') && this.shutdown?.pending.delete(link.childId)) {
+      this.checkShutdownDone();
+    }
+    if (to === null && this.children.size === 0) this.heartbeat.stop();
   }
 
-  /** The command engine or heartbeat found a child silent. */
-  markUnreachable(childId: string): void {
-    const link = this.links.get(childId);
-    if (link && link.state !== 'unreachable') this.setLink(link, 'unreachable');
+  linksReset(counts: LinkCounts): void {
+    this.supervisor?.send({ type: 'links.reset', counts });
+  }
+
+  subtreeChanged(): void {
+    this.scheduleStatus();
   }
 
   /** A new CONNECTING: every link pending, in a new epoch. */
   resetLinks(initBudgetMs: number): void {
-    this.connectStartedAt = this.kernel.now();
-    this.connectBudgetMs = initBudgetMs;
-    for (const link of this.links.values()) {
-      const from = link.state;
-      link.epoch++;
-      this.account(link, -1);
-      link.state = 'pending';
-      this.account(link, 1);
-      link.initId = null;
-      link.initAcked = false;
-      this.timers.clear(link.initTimer);
-      link.initTimer = null;
-      if (from !== 'pending') {
-        this.kernel.emit(() => ({
-          type: 'link',
-          nodeId: this.nodeId,
-          childId: link.childId,
-          from,
-          to: 'pending',
-          at: this.kernel.now(),
-        }));
-      }
-    }
-    const counts: LinkCounts = {
-      total: this.links.size,
-      pending: this.links.size,
-      available: 0,
-      degraded: 0,
-      unavailable: 0,
-      criticalUnavailable: 0,
-    };
-    this.supervisor?.send({ type: 'links.reset', counts });
+    this.children.reset(initBudgetMs);
   }
 
-  /**
-   * One INIT round of CONNECTING, within what is left of the budget: INIT again to every child
-   * not ready that did not acknowledge its INIT, answered it with a retriable error, or is past
-   * the budget that INIT gave it (its answer was lost). A child still bringing its subtree up
-   * within its budget is left alone.
-   */
+  /** One INIT round of CONNECTING (see {@link ChildLinks.initRound}). */
   sendInitRound(): void {
-    const now = this.kernel.now();
-    const timeoutMs = childBudget(this.connectBudgetMs - (now - this.connectStartedAt));
-    for (const link of this.links.values()) {
-      if (isAvailableState(link.state as CoordinationState)) continue;
-      if (link.initAcked && now < link.initDueAt) continue;
-      this.sendInit(link, timeoutMs);
-    }
+    this.children.initRound();
   }
 
   /** A recovery round: re-INIT every unavailable child in a new epoch. */
   restartUnavailable(): string[] {
-    const timeoutMs = childBudget(this.kernel.policy.timeouts.initMs);
-    const restarted: string[] = [];
-    for (const link of this.links.values()) {
-      // A joining child has its own INIT deadline (linkAdded); it is not restarted.
-      if (isAvailableState(link.state as CoordinationState) || link.state === 'pending') continue;
-      link.epoch++;
-      restarted.push(link.childId);
-      this.sendInit(link, timeoutMs);
-    }
-    return restarted;
+    return this.children.restartUnavailable();
   }
 
   /** Manual recovery: a fresh restart budget, then a recovery round now. */
   recover(): string[] {
     this.supervisor?.send({ type: 'budget.reset' });
-    return isAvailableState(this.state) ? this.restartUnavailable() : [];
+    return this.coordinating() ? this.children.restartUnavailable() : [];
   }
 
   /** Re-INIT one child (its parent's side of recovering a DISCONNECTED node). */
   reinitChild(childId: string): boolean {
-    const link = this.links.get(childId);
-    // Only a connected parent can INIT: it needs a session to hand down.
-    if (!link || !this.coordinating()) return false;
-    link.epoch++;
-    this.sendInit(link, childBudget(this.kernel.policy.timeouts.initMs));
-    return true;
+    return this.children.reinit(childId);
   }
 
   /** A child was spawned at run time. A revived child (`rejoin`) waits for a recovery INIT. */
   linkAdded(seed: ChildSeed, rejoin: boolean): void {
-    if (rejoin) return;
-    const link = this.newLink(seed);
-    this.addLink(link);
-    this.supervisor?.send({
-      type: 'link.changed',
-      childId: link.childId,
-      from: null,
-      to: 'pending',
-      critical: link.critical,
-    });
-    this.kernel.emit(() => ({
-      type: 'link',
-      nodeId: this.nodeId,
-      childId: link.childId,
-      from: null,
-      to: 'pending',
-      at: this.kernel.now(),
-    }));
-    if (!isAvailableState(this.state)) return;
-    const initMs = this.kernel.policy.timeouts.initMs;
-    this.sendInit(link, childBudget(initMs));
-    link.initTimer = this.timers.set(() => {
-      link.initTimer = null;
-      if (link.state === 'pending') this.setLink(link, 'unreachable');
-    }, initMs);
-    this.heartbeat.begin();
+    if (!rejoin) this.children.joined(seed);
   }
 
   /** A child was stopped; `forget` (it left the tree) uncounts its link. */
   linkRemoved(childId: string, forget: boolean): void {
-    const link = this.links.get(childId);
-    if (!forget || !link) return;
-    this.timers.clear(link.initTimer);
-    this.finishRemoval(link);
-    this.links.delete(childId);
-    this.account(link, -1);
-    this.supervisor?.send({
-      type: 'link.changed',
-      childId,
-      from: link.state,
-      to: null,
-      critical: link.critical,
-    });
-    this.kernel.emit(() => ({
-      type: 'link',
-      nodeId: this.nodeId,
-      childId,
-      from: link.state,
-      to: null,
-      at: this.kernel.now(),
-    }));
-    this.commands.onChildLost(link);
-    if (this.shutdown?.pending.delete(childId)) this.checkShutdownDone();
-    if (this.links.size === 0) this.heartbeat.stop();
-    this.scheduleStatus();
+    if (forget) this.children.forget(childId);
   }
 
   /** Graceful removal: SHUTDOWN (drain) to the child, then `onDone` once it completed or timed out. */
   removeChild(childId: string, onDone: () => void): void {
-    const link = this.links.get(childId);
-    if (!link || this.dead) return onDone();
-    if (link.removal) {
-      link.removal.waiters.push(onDone);
-      return;
-    }
-    const shutdownMs = this.kernel.policy.timeouts.shutdownMs;
-    const timer = this.timers.set(() => this.finishRemoval(link), shutdownMs);
-    link.removal = { waiters: [onDone], timer };
-    this.sendToChild(link, 'COORD_SHUTDOWN', { mode: 'drain', timeoutMs: childBudget(shutdownMs) });
-  }
-
-  private finishRemoval(link: Link): void {
-    const removal = link.removal;
-    if (!removal) return;
-    link.removal = null;
-    this.timers.clear(removal.timer);
-    for (const waiter of removal.waiters) waiter();
-  }
-
-  /** Nobody waits for a removal forever: settle them all (crash, disposal, own shutdown). */
-  private settleRemovals(): void {
-    for (const link of this.links.values()) this.finishRemoval(link);
+    if (this.dead) return onDone();
+    this.children.remove(childId, onDone);
   }
 
   // ── participant side ──────────────────────────────────────────────────────────────────
@@ -523,10 +324,10 @@ export class NodeEndpoint implements CommandHost {
 
   /** The node's subtree, counted by state, from its children's last reports. */
   subtree(): SubtreeCounts {
-    const sum = this.childSum;
+    const sum = this.children.childSum;
     const byState = { ...sum.byState };
     byState[this.state]++;
-    return { nodes: 1 + sum.nodes, leaves: this.links.size === 0 ? 1 : sum.leaves, byState };
+    return { nodes: 1 + sum.nodes, leaves: this.children.size === 0 ? 1 : sum.leaves, byState };
   }
 
   private scheduleStatus(): void {
@@ -570,10 +371,7 @@ export class NodeEndpoint implements CommandHost {
   async cleanup(): Promise<void> {
     this.heartbeat.stop();
     this.commands.abortAll('NODE_FAILED', `${this.nodeId} failed: ${this.reason}`);
-    for (const link of this.links.values()) {
-      this.timers.clear(link.initTimer);
-      link.initTimer = null;
-    }
+    this.children.clearInitTimers();
     await Promise.resolve();
   }
 
@@ -613,7 +411,7 @@ export class NodeEndpoint implements CommandHost {
     this.sendToParent('COORD_COMPLETE', { of: 'shutdown', forced: this.shutdown?.forced ?? 0 });
     this.dead = true;
     this.commands.kill();
-    this.settleRemovals();
+    this.children.settleRemovals();
     this.timers.clearAll();
   }
 

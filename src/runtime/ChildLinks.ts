@@ -1,0 +1,294 @@
+/**
+ * A coordinator's view of its children: one link per child with the state it last reported
+ * (or `pending`, or `unreachable`), the epoch of its session, its subtree's roll-up counts
+ * (summed incrementally), and the INITs, joins and removals in flight on it.
+ */
+import {
+  isAvailableState,
+  type CoordinationState,
+  type LinkCounts,
+  type LinkState,
+  type MessageBodies,
+  type MessageKind,
+  type SubtreeCounts,
+} from '../../machines/index.js';
+import { childBudget } from '../policy/policy.js';
+import { addCounts, emptySubtree, type MutableSubtree } from './subtreeCounts.js';
+import type { TimerHandle, Timers } from './Timers.js';
+import type { TreeKernel } from './TreeKernel.js';
+
+/** A parent's view of one child. */
+export interface Link {
+  readonly childId: string;
+  readonly critical: boolean;
+  state: LinkState;
+  /** Epoch of the INIT that opened the link's current session. */
+  epoch: number;
+  /** Clock time the child was last heard from, ms. */
+  lastHeard: number;
+  /** The child's last reported subtree (or its shape's, before it answered). */
+  subtree: SubtreeCounts;
+  /** Id of the last INIT sent to the child, and whether the child acknowledged it. */
+  initId: string | null;
+  initAcked: boolean;
+  /** Clock time by which the child should have answered its last INIT (READY or ERROR), ms. */
+  initDueAt: number;
+  /** Fires if a child added at run time never answers its INIT. */
+  initTimer: TimerHandle | null;
+  /** Set while the child is being removed gracefully: who waits, and the deadline. */
+  removal: { readonly waiters: (() => void)[]; readonly timer: TimerHandle } | null;
+}
+
+/** What a child contributes to its parent before it has reported. */
+export interface ChildSeed {
+  readonly childId: string;
+  readonly critical: boolean;
+  readonly nodes: number;
+  readonly leaves: number;
+}
+
+/** What the links need from their node. */
+export interface ChildLinksHost {
+  readonly kernel: TreeKernel;
+  readonly timers: Timers;
+  /** The node coordinates (available, not shutting down): it may INIT children. */
+  coordinating(): boolean;
+  sendToChild<K extends MessageKind>(link: Link, kind: K, body: MessageBodies[K]): string;
+  /** A link changed state, was added (`from` null) or removed (`to` null). */
+  linkChanged(link: Link, from: LinkState | null, to: LinkState | null): void;
+  /** All links were reset to pending for a new CONNECTING. */
+  linksReset(counts: LinkCounts): void;
+  /** The children's roll-up changed. */
+  subtreeChanged(): void;
+}
+
+/** The links of one coordinator. */
+export class ChildLinks {
+  readonly links = new Map<string, Link>();
+  /** Sum of the children's contributions to the node's subtree counts. */
+  private readonly sum: MutableSubtree = emptySubtree();
+  private connectStartedAt = 0;
+  private connectBudgetMs = 0;
+
+  constructor(
+    private readonly host: ChildLinksHost,
+    seeds: readonly ChildSeed[],
+  ) {
+    for (const seed of seeds) this.add(this.newLink(seed));
+  }
+
+  get size(): number {
+    return this.links.size;
+  }
+
+  get(childId: string): Link | undefined {
+    return this.links.get(childId);
+  }
+
+  /** The children's part of the node's subtree counts. */
+  get childSum(): Readonly<MutableSubtree> {
+    return this.sum;
+  }
+
+  /**
+   * Changes a link's state (and the subtree it reported), keeping the counts; tells the node
+   * when the state changed.
+   */
+  set(link: Link, to: LinkState, subtree: SubtreeCounts = link.subtree): void {
+    const from = link.state;
+    this.account(link, -1);
+    link.state = to;
+    link.subtree = subtree;
+    this.account(link, 1);
+    this.host.subtreeChanged();
+    if (from !== to) this.host.linkChanged(link, from, to);
+  }
+
+  /** A child reported READY or STATUS. */
+  reported(link: Link, state: CoordinationState, subtree: SubtreeCounts): void {
+    this.host.timers.clear(link.initTimer);
+    link.initTimer = null;
+    this.set(link, state, subtree);
+  }
+
+  /** A child acknowledged an envelope; true if it was the link's INIT. */
+  acknowledged(link: Link, envelopeId: string): boolean {
+    if (envelopeId !== link.initId) return false;
+    link.initAcked = true;
+    return true;
+  }
+
+  /** A new CONNECTING: every link pending, in a new epoch. */
+  reset(initBudgetMs: number): void {
+    this.connectStartedAt = this.host.kernel.now();
+    this.connectBudgetMs = initBudgetMs;
+    for (const link of this.links.values()) {
+      const from = link.state;
+      link.epoch++;
+      this.account(link, -1);
+      link.state = 'pending';
+      this.account(link, 1);
+      link.initId = null;
+      link.initAcked = false;
+      this.host.timers.clear(link.initTimer);
+      link.initTimer = null;
+      if (from !== 'pending') this.host.linkChanged(link, from, 'pending');
+    }
+    const total = this.links.size;
+    this.host.linksReset({
+      total,
+      pending: total,
+      available: 0,
+      degraded: 0,
+      unavailable: 0,
+      criticalUnavailable: 0,
+    });
+  }
+
+  /**
+   * One INIT round of CONNECTING, within what is left of the budget: INIT again to every child
+   * not ready that did not acknowledge its INIT, answered it with a retriable error, or is past
+   * the budget that INIT gave it (its answer was lost). A child still bringing its subtree up
+   * within its budget is left alone.
+   */
+  initRound(): void {
+    const now = this.host.kernel.now();
+    const timeoutMs = childBudget(this.connectBudgetMs - (now - this.connectStartedAt));
+    for (const link of this.links.values()) {
+      if (isAvailableState(link.state as CoordinationState)) continue;
+      if (link.initAcked && now < link.initDueAt) continue;
+      this.sendInit(link, timeoutMs);
+    }
+  }
+
+  /** A recovery round: re-INIT every unavailable child in a new epoch. */
+  restartUnavailable(): string[] {
+    const timeoutMs = childBudget(this.host.kernel.policy.timeouts.initMs);
+    const restarted: string[] = [];
+    for (const link of this.links.values()) {
+      // A joining child has its own INIT deadline (added); it is not restarted.
+      if (isAvailableState(link.state as CoordinationState) || link.state === 'pending') continue;
+      link.epoch++;
+      restarted.push(link.childId);
+      this.sendInit(link, timeoutMs);
+    }
+    return restarted;
+  }
+
+  /** Re-INIT one child; only a coordinating node can (it needs a session to hand down). */
+  reinit(childId: string): boolean {
+    const link = this.links.get(childId);
+    if (!link || !this.host.coordinating()) return false;
+    link.epoch++;
+    this.sendInit(link, childBudget(this.host.kernel.policy.timeouts.initMs));
+    return true;
+  }
+
+  /** A child joins at run time: pending, then INIT with a deadline if the node coordinates. */
+  joined(seed: ChildSeed): Link {
+    const link = this.newLink(seed);
+    this.add(link);
+    this.host.linkChanged(link, null, 'pending');
+    if (!this.host.coordinating()) return link;
+    const initMs = this.host.kernel.policy.timeouts.initMs;
+    this.sendInit(link, childBudget(initMs));
+    link.initTimer = this.host.timers.set(() => {
+      link.initTimer = null;
+      if (link.state === 'pending') this.set(link, 'unreachable');
+    }, initMs);
+    return link;
+  }
+
+  /** A child left the tree: uncount it. */
+  forget(childId: string): Link | undefined {
+    const link = this.links.get(childId);
+    if (!link) return undefined;
+    this.host.timers.clear(link.initTimer);
+    this.finishRemoval(link);
+    this.links.delete(childId);
+    this.account(link, -1);
+    this.host.linkChanged(link, link.state, null);
+    this.host.subtreeChanged();
+    return link;
+  }
+
+  /** Graceful removal: SHUTDOWN (drain) to the child, then `onDone` once it completed or timed out. */
+  remove(childId: string, onDone: () => void): void {
+    const link = this.links.get(childId);
+    if (!link) return onDone();
+    if (link.removal) {
+      link.removal.waiters.push(onDone);
+      return;
+    }
+    const shutdownMs = this.host.kernel.policy.timeouts.shutdownMs;
+    const timer = this.host.timers.set(() => this.finishRemoval(link), shutdownMs);
+    link.removal = { waiters: [onDone], timer };
+    this.host.sendToChild(link, 'COORD_SHUTDOWN', {
+      mode: 'drain',
+      timeoutMs: childBudget(shutdownMs),
+    });
+  }
+
+  /** The child being removed answered (or never will): its waiters go on. */
+  finishRemoval(link: Link): void {
+    const removal = link.removal;
+    if (!removal) return;
+    link.removal = null;
+    this.host.timers.clear(removal.timer);
+    for (const waiter of removal.waiters) waiter();
+  }
+
+  /** Nobody waits for a removal forever: settle them all (crash, disposal, own shutdown). */
+  settleRemovals(): void {
+    for (const link of this.links.values()) this.finishRemoval(link);
+  }
+
+  /** Stop waiting for INIT answers (after a failure). */
+  clearInitTimers(): void {
+    for (const link of this.links.values()) {
+      this.host.timers.clear(link.initTimer);
+      link.initTimer = null;
+    }
+  }
+
+  private newLink(seed: ChildSeed): Link {
+    const subtree = emptySubtree();
+    subtree.nodes = seed.nodes;
+    subtree.leaves = seed.leaves;
+    subtree.byState.DISCONNECTED = seed.nodes;
+    return {
+      childId: seed.childId,
+      critical: seed.critical,
+      state: 'pending',
+      epoch: 1,
+      lastHeard: this.host.kernel.now(),
+      subtree,
+      initId: null,
+      initAcked: false,
+      initDueAt: 0,
+      initTimer: null,
+      removal: null,
+    };
+  }
+
+  private add(link: Link): void {
+    this.links.set(link.childId, link);
+    this.account(link, 1);
+  }
+
+  /** Sends the child an INIT in its link's current epoch, remembering it until acknowledged. */
+  private sendInit(link: Link, timeoutMs: number): void {
+    link.initAcked = false;
+    link.initDueAt = this.host.kernel.now() + timeoutMs;
+    link.initId = this.host.sendToChild(link, 'COORD_INIT', { timeoutMs });
+  }
+
+  /** Adds or removes a link's contribution to the subtree counts (O(1)). */
+  private account(link: Link, sign: 1 | -1): void {
+    const sum = this.sum;
+    sum.nodes += sign * link.subtree.nodes;
+    sum.leaves += sign * link.subtree.leaves;
+    if (link.state === 'unreachable') sum.byState.unreachable += sign * link.subtree.nodes;
+    else addCounts(sum.byState, link.subtree.byState, sign);
+  }
+}
