@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { createActor, SimulatedClock } from 'xstate';
-import { nodeMachine, type NodeInput, type NodeMachinePolicy } from '../../../machines/index.js';
+import {
+  ALLOWED_TRANSITIONS,
+  COORDINATION_STATES,
+  nodeMachine,
+  type NodeInput,
+  type NodeMachinePolicy,
+} from '../../../machines/index.js';
 
 const policy: NodeMachinePolicy = {
   degradation: { maxUnavailable: { ratio: 0.5 }, minAvailable: 0 },
@@ -107,5 +113,34 @@ describe('nodeMachine', () => {
     actor.send({ type: 'parent.shutdown', mode: 'drain', timeoutMs: 500 });
     expect(value()).toBe('FAILED');
     expect(actor.getSnapshot().context.reason).toBe('shutdown during init');
+  });
+  it('should define exactly the table transitions between its top-level states', () => {
+    // Arrange: every transition of every state node (on, always, after, invoke done/error)
+    type Node = { key: string; parent?: Node; states?: Record<string, Node> } & {
+      transitions: Map<string, { target?: Node[] }[]>;
+      always?: { target?: Node[] }[];
+    };
+    const root = nodeMachine.root as unknown as Node;
+    const topOf = (node: Node): string => {
+      let current = node;
+      while (current.parent && current.parent !== root) current = current.parent;
+      return current.key;
+    };
+    const all = (node: Node): Node[] => [node, ...Object.values(node.states ?? {}).flatMap(all)];
+    // Act
+    const edges = new Set<string>();
+    for (const node of all(root).slice(1)) {
+      const transitions = [...node.transitions.values()].flat().concat(node.always ?? []);
+      for (const transition of transitions) {
+        for (const target of transition.target ?? []) {
+          if (topOf(node) !== topOf(target)) edges.add(`${topOf(node)}→${topOf(target)}`);
+        }
+      }
+    }
+    // Assert
+    expect(Object.keys(root.states ?? {}).sort()).toEqual([...COORDINATION_STATES].sort());
+    expect([...edges].sort()).toEqual(
+      ALLOWED_TRANSITIONS.map(([from, to]) => `${from}→${to}`).sort(),
+    );
   });
 });
