@@ -131,6 +131,11 @@ export interface MessageBodies {
     readonly message: string;
     readonly retriable: boolean;
     readonly commandId?: string;
+    /**
+     * With `scope: 'node'` and a `commandId`: the leaves of the refusing node's subtree, which
+     * the command skipped (its own count is fresher than any its parent cached).
+     */
+    readonly leaves?: number;
   };
   COORD_READY: { readonly state: CoordinationState; readonly subtree: SubtreeCounts };
   COORD_COMPLETE:

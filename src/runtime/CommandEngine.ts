@@ -14,6 +14,7 @@ import {
   type Outcome,
   type OutcomeCounts,
   type ShutdownMode,
+  type SubtreeCounts,
 } from '../../machines/index.js';
 import { childBudget } from '../policy/policy.js';
 import type { Link } from './ChildLinks.js';
@@ -42,6 +43,8 @@ export interface CommandHost {
   sendToChild<K extends MessageKind>(link: Link, kind: K, body: MessageBodies[K]): string;
   markUnreachable(childId: string): void;
   checkShutdownDone(): void;
+  /** The node's subtree, by its children's latest reports. */
+  subtree(): SubtreeCounts;
 }
 
 type Reply =
@@ -119,6 +122,7 @@ export class CommandEngine {
         body: {
           scope: 'node',
           code,
+          leaves: this.host.subtree().leaves,
           message: `${this.host.nodeId} cannot take commands while ${this.accepting ? this.host.state : 'shutting down'}`,
           retriable: true,
           commandId: spec.commandId,
@@ -290,7 +294,11 @@ export class CommandEngine {
     if (!run || !run.waiting.has(link.childId)) return;
     let outcome: Outcome;
     if (body.scope === 'node')
-      outcome = { status: 'skipped', reason: body.code, leaves: link.subtree.leaves };
+      outcome = {
+        status: 'skipped',
+        reason: body.code,
+        leaves: body.leaves ?? link.subtree.leaves,
+      };
     else if (body.code === 'DEADLINE_EXCEEDED') outcome = { status: 'timedOut', leaves: 1 };
     else outcome = { status: 'failed', error: { code: body.code, message: body.message } };
     this.settle(run, link.childId, outcome);
@@ -401,7 +409,14 @@ export class CommandEngine {
       this.queued.delete(spec.commandId);
       this.finish(spec.commandId, null, {
         kind: 'COORD_ERROR',
-        body: { scope: 'node', code, message, retriable: false, commandId: spec.commandId },
+        body: {
+          scope: 'node',
+          code,
+          message,
+          retriable: false,
+          commandId: spec.commandId,
+          leaves: this.host.subtree().leaves,
+        },
       });
     }
     for (const run of [...this.running.values()]) {

@@ -219,7 +219,7 @@ export class TreeClient {
           this.settleInit({ ok: false, reason: envelope.body.message });
           return this.onRootState('FAILED');
         }
-        const leaves = this.leaves();
+        const leaves = envelope.body.leaves ?? this.leaves();
         const outcome: Outcome =
           envelope.body.scope === 'node'
             ? { status: 'skipped', reason: envelope.body.code, leaves }

@@ -380,7 +380,11 @@ export function createCoordinationTree(options: CoordinationTreeOptions): Coordi
       });
       kernel.emit(() => ({ type: 'node', nodeId: spec.id, change: 'added', at: kernel.now() }));
       if (isAvailableState(endpointOf(parentId).state)) await waitForLinks(parentId, [spec.id]);
-      return endpointOf(parentId).links.get(spec.id)?.state ?? 'pending';
+      const link = endpoints.get(parentId)?.links.get(spec.id);
+      if (!link || !topology.has(spec.id)) {
+        throw new TreeLifecycleError(`${spec.id} was removed while it was joining.`);
+      }
+      return link.state;
     },
 
     async removeNode(nodeId) {

@@ -210,4 +210,36 @@ describe('regressions', () => {
     expect(t.transitions('a').map((e) => e.reason)).not.toContain('leaf ready');
     await settle(t.clock, t.tree.shutdown());
   });
+  it('should reject addNode cleanly when the new node is removed while joining', async () => {
+    const t = createTestTree({
+      spec: { id: 'n0', children: [{ id: 'p', children: [{ id: 'q' }] }, { id: 'r' }] },
+    });
+    await settle(t.clock, t.tree.start());
+    const add = t.tree.addNode('q', { id: 'x' });
+    const remove = t.tree.removeNode('p');
+    await expect(settle(t.clock, add)).rejects.toThrow(/x was removed while it was joining/);
+    await settle(t.clock, remove);
+    await settle(t.clock, t.tree.shutdown());
+  });
+
+  it('should count the skipped leaves of a node that is alive but not connected by its own report', async () => {
+    // The root refuses the command (it waits for its critical child); n3 was removed under n2
+    // meanwhile. The root's refusal carries its current leaf count, not the API's stale one.
+    const t = createTestTree({
+      spec: {
+        id: 'n0',
+        children: [
+          { id: 'n1', critical: true },
+          { id: 'n2', children: [{ id: 'n3' }, { id: 'n4' }] },
+        ],
+      },
+    });
+    await settle(t.clock, t.tree.start());
+    t.tree.kill('n1');
+    await advance(t.clock, 1_000);
+    await settle(t.clock, t.tree.removeNode('n3'));
+    const result = await settle(t.clock, t.tree.command('c', undefined, { timeoutMs: 1_000 }));
+    expect(result.counts).toEqual({ completed: 0, failed: 0, skipped: 2, timedOut: 0 }); // n1 and n4
+    await settle(t.clock, t.tree.shutdown({ timeoutMs: 500 }));
+  });
 });
