@@ -42,6 +42,8 @@ export class NodeEndpoint implements CommandHost, ChildLinksHost {
   private session: string | null = null;
   private parentEpoch = 0;
   private join: JoinState = 'idle';
+  /** Answered READY once in this session: the parent has a view of this subtree to keep current. */
+  private everJoined = false;
   private seq = 0;
   private readonly heartbeat = new Heartbeat(this);
   /** Set once shutting down; `forced` counts stragglers stopped here and below. */
@@ -343,6 +345,7 @@ export class NodeEndpoint implements CommandHost, ChildLinksHost {
     if (this.join === 'joining') {
       if (isAvailableState(this.state)) {
         this.join = 'joined';
+        this.everJoined = true;
         const subtree = this.subtree();
         this.lastStatusKey = statusKey(this.state, subtree);
         this.sendToParent('COORD_READY', { state: this.state, subtree });
@@ -354,10 +357,12 @@ export class NodeEndpoint implements CommandHost, ChildLinksHost {
           message: `${this.nodeId} failed to initialise: ${this.reason}`,
           retriable: true,
         });
+        return;
       }
-      return;
     }
-    if (this.join !== 'joined') return;
+    // A node reconnecting (or down) after it had joined keeps reporting changes of its
+    // subtree: its link is unavailable anyway, and its parent's counts stay true.
+    if (this.join === 'leaving' || (this.join !== 'joined' && !this.everJoined)) return;
     const subtree = this.subtree();
     const key = statusKey(this.state, subtree);
     if (key === this.lastStatusKey) return;

@@ -242,4 +242,28 @@ describe('regressions', () => {
     expect(result.counts).toEqual({ completed: 0, failed: 0, skipped: 2, timedOut: 0 }); // n1 and n4
     await settle(t.clock, t.tree.shutdown({ timeoutMs: 500 }));
   });
+  it('should keep counts true for a change below a node that is reconnecting', async () => {
+    // n1 lost its critical child k and is reconnecting; n2 is removed below it meanwhile. The
+    // root never asks n1 (its link is unavailable), so n1 must have reported the change itself.
+    const t = createTestTree({
+      spec: {
+        id: 'n0',
+        children: [
+          { id: 'n1', children: [{ id: 'k', critical: true }, { id: 'n2' }, { id: 'n3' }] },
+          { id: 'n5' },
+        ],
+      },
+    });
+    await settle(t.clock, t.tree.start());
+    t.tree.kill('k');
+    await advance(t.clock, 1_000);
+    expect(t.tree.stateOf('n1')).not.toBe('SYNCHRONIZED');
+    await settle(t.clock, t.tree.removeNode('n2'));
+    await advance(t.clock, 50);
+    const result = await settle(t.clock, t.tree.command('c', undefined, { timeoutMs: 1_000 }));
+    const { completed, failed, skipped, timedOut } = result.counts;
+    expect(completed + failed + skipped + timedOut).toBe(3); // k, n3 and n5
+    expect(result.outcomes.get('n1')).toMatchObject({ leaves: 2 });
+    await settle(t.clock, t.tree.shutdown({ timeoutMs: 500 }));
+  });
 });
