@@ -251,7 +251,11 @@ export class CommandEngine {
         run.unacked.add(link.childId);
         this.outbox.enqueue(link.childId, { ...run.spec, timeoutMs });
       } else {
-        const reason = link.state === 'pending' ? 'child joining' : `child ${link.state}`;
+        const reason = link.removal
+          ? 'child leaving'
+          : link.state === 'pending'
+            ? 'child joining'
+            : `child ${link.state}`;
         this.settle(run, link.childId, { status: 'skipped', reason, leaves: link.subtree.leaves });
       }
     }
