@@ -2,8 +2,8 @@
  * The pure statecharts and protocol vocabulary of fractal-coord, for users who compose them
  * into their own statecharts or test them directly.
  */
+export { nodeMachine } from './node.machine.js';
 export {
-  nodeMachine,
   backoffDelay,
   initRetryDelay,
   type NodeContext,
@@ -11,7 +11,7 @@ export {
   type NodeInput,
   type NodeMachinePolicy,
   type NodeShape,
-} from './node.machine.js';
+} from './node.types.js';
 export {
   supervisorMachine,
   type RestartBudget,
