@@ -57,9 +57,4 @@ export class Timers {
     for (const handle of this.live) this.clock.clearTimeout(handle.id);
     this.live.clear();
   }
-
-  /** Number of live timers. */
-  get size(): number {
-    return this.live.size;
-  }
 }

@@ -1,15 +1,8 @@
 /**
  * The public entry point: a coordination tree built from a spec, driven through a small API.
  */
-import { createActor, fromPromise, type Actor, type AnyActorLogic } from 'xstate';
-import {
-  backoffDelay,
-  initRetryDelay,
-  isAvailableState,
-  nodeMachine,
-  type CoordinationState,
-  type LinkState,
-} from '../../machines/index.js';
+import { createActor, type Actor, type AnyActorLogic } from 'xstate';
+import { isAvailableState, type CoordinationState, type LinkState } from '../../machines/index.js';
 import {
   CoordinationFailedError,
   InvalidPolicyError,
@@ -22,6 +15,7 @@ import { InProcessTransport } from '../transport/InProcessTransport.js';
 import type { TreeEvent } from './events.js';
 import type { ChildSeed } from './ChildLinks.js';
 import { NodeEndpoint } from './NodeEndpoint.js';
+import { provideNodeMachine } from './provideNodeMachine.js';
 import { systemClock } from './Timers.js';
 import { CLIENT_ID, TreeClient } from './TreeClient.js';
 import { TreeKernel } from './TreeKernel.js';
@@ -53,7 +47,10 @@ export function createCoordinationTree(options: CoordinationTreeOptions): Coordi
   const policy = resolvePolicy(options.policy);
   const rootId = options.root.id;
   const clock = options.clock ?? systemClock;
-  const transport = options.transport ?? new InProcessTransport();
+  // The default transport reports envelopes nobody receives (a removed node's mail).
+  const transport =
+    options.transport ??
+    new InProcessTransport({ onUndeliverable: (e) => kernel.drop(e.to, 'undeliverable', e) });
   const kernel = new TreeKernel(
     transport,
     clock,
@@ -84,58 +81,7 @@ export function createCoordinationTree(options: CoordinationTreeOptions): Coordi
     }
   };
 
-  const machine = nodeMachine.provide({
-    actions: {
-      attach: ({ context, self }) => endpointOf(context.nodeId).attach(self, context.supervisor),
-      announce: ({ context }, params) =>
-        endpointOf(context.nodeId).announce(params.state, context.reason),
-      resetLinks: ({ context }) => endpointOf(context.nodeId).resetLinks(context.initBudgetMs),
-      sendInit: ({ context }) => endpointOf(context.nodeId).sendInitRound(),
-      restartUnavailable: ({ context }) => void endpointOf(context.nodeId).restartUnavailable(),
-      beginShutdown: ({ context }) =>
-        endpointOf(context.nodeId).beginShutdown(
-          context.shutdown?.mode ?? 'drain',
-          context.shutdown?.timeoutMs ?? 0,
-        ),
-      forceShutdown: ({ context }) => endpointOf(context.nodeId).forceShutdown(),
-      reportShutdownComplete: ({ context }) => endpointOf(context.nodeId).reportShutdownComplete(),
-      reportDecision: ({ context, event }) => {
-        if (event.type !== 'supervisor.decision') return;
-        kernel.emit(() => ({
-          type: 'decision',
-          nodeId: context.nodeId,
-          decision: event.decision,
-          counts: event.counts,
-          at: kernel.now(),
-        }));
-      },
-      linkAdded: ({ context, event }) => {
-        if (event.type !== 'tree.spawnChild') return;
-        const size = subtreeSizes(topology, event.shape.id).get(event.shape.id)!;
-        endpointOf(context.nodeId).linkAdded(
-          { childId: event.shape.id, critical: event.shape.critical === true, ...size },
-          event.rejoin,
-        );
-      },
-      linkRemoved: ({ context, event }) => {
-        if (event.type !== 'tree.stopChild') return;
-        endpointOf(context.nodeId).linkRemoved(event.childId, event.forget);
-      },
-    },
-    actors: {
-      cleanup: fromPromise<void, { nodeId: string }>(({ input }) =>
-        endpointOf(input.nodeId).cleanup(),
-      ),
-    },
-    delays: {
-      initRetryDelay: ({ context }) =>
-        kernel.jittered(initRetryDelay(context.policy, context.initAttempt)),
-      recoveryDelay: ({ context }) =>
-        kernel.jittered(backoffDelay(context.policy, context.recoveryAttempt)),
-    },
-  });
-  // Nodes spawn nodes: the provided machine is its own child logic.
-  (machine.implementations.actors as Record<string, AnyActorLogic>).node = machine;
+  const machine = provideNodeMachine(kernel, endpointOf, topology);
 
   const assertKnown = (nodeId: string): void => {
     if (typeof nodeId !== 'string' || !topology.has(nodeId))

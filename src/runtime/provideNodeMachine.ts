@@ -1,0 +1,70 @@
+/**
+ * The node statechart with the runtime's effects: every named action forwards to the node's
+ * endpoint, the cleanup actor is the endpoint's cleanup, and the retry delays get jitter.
+ */
+import { fromPromise, type AnyActorLogic } from 'xstate';
+import { backoffDelay, initRetryDelay, nodeMachine } from '../../machines/index.js';
+import { subtreeSizes, type Topology } from '../spec/treeSpec.js';
+import type { NodeEndpoint } from './NodeEndpoint.js';
+import type { TreeKernel } from './TreeKernel.js';
+
+/** The provided node machine of one tree. */
+export function provideNodeMachine(
+  kernel: TreeKernel,
+  endpointOf: (nodeId: string) => NodeEndpoint,
+  topology: Topology,
+) {
+  const machine = nodeMachine.provide({
+    actions: {
+      attach: ({ context, self }) => endpointOf(context.nodeId).attach(self, context.supervisor),
+      announce: ({ context }, params) =>
+        endpointOf(context.nodeId).announce(params.state, context.reason),
+      resetLinks: ({ context }) => endpointOf(context.nodeId).resetLinks(context.initBudgetMs),
+      sendInit: ({ context }) => endpointOf(context.nodeId).sendInitRound(),
+      restartUnavailable: ({ context }) => void endpointOf(context.nodeId).restartUnavailable(),
+      beginShutdown: ({ context }) =>
+        endpointOf(context.nodeId).beginShutdown(
+          context.shutdown?.mode ?? 'drain',
+          context.shutdown?.timeoutMs ?? 0,
+        ),
+      forceShutdown: ({ context }) => endpointOf(context.nodeId).forceShutdown(),
+      reportShutdownComplete: ({ context }) => endpointOf(context.nodeId).reportShutdownComplete(),
+      reportDecision: ({ context, event }) => {
+        if (event.type !== 'supervisor.decision') return;
+        kernel.emit(() => ({
+          type: 'decision',
+          nodeId: context.nodeId,
+          decision: event.decision,
+          counts: event.counts,
+          at: kernel.now(),
+        }));
+      },
+      linkAdded: ({ context, event }) => {
+        if (event.type !== 'tree.spawnChild') return;
+        const size = subtreeSizes(topology, event.shape.id).get(event.shape.id)!;
+        endpointOf(context.nodeId).linkAdded(
+          { childId: event.shape.id, critical: event.shape.critical === true, ...size },
+          event.rejoin,
+        );
+      },
+      linkRemoved: ({ context, event }) => {
+        if (event.type !== 'tree.stopChild') return;
+        endpointOf(context.nodeId).linkRemoved(event.childId, event.forget);
+      },
+    },
+    actors: {
+      cleanup: fromPromise<void, { nodeId: string }>(({ input }) =>
+        endpointOf(input.nodeId).cleanup(),
+      ),
+    },
+    delays: {
+      initRetryDelay: ({ context }) =>
+        kernel.jittered(initRetryDelay(context.policy, context.initAttempt)),
+      recoveryDelay: ({ context }) =>
+        kernel.jittered(backoffDelay(context.policy, context.recoveryAttempt)),
+    },
+  });
+  // Nodes spawn nodes: the provided machine is its own child logic.
+  (machine.implementations.actors as Record<string, AnyActorLogic>).node = machine;
+  return machine;
+}

@@ -1,0 +1,57 @@
+import { describe, expect, it } from 'vitest';
+import { InProcessTransport, type AnyEnvelope } from '../../helpers/imports.js';
+import { flush } from '../../helpers/simulation.js';
+
+const envelope = (to: string, seq: number): AnyEnvelope => ({
+  v: 1,
+  kind: 'COORD_HEARTBEAT',
+  id: `id-${seq}`,
+  session: 's',
+  epoch: 1,
+  from: 'p',
+  to,
+  seq,
+  sentAt: 0,
+  body: {},
+});
+
+describe('InProcessTransport', () => {
+  it('should deliver in order, off the sender stack', async () => {
+    const transport = new InProcessTransport();
+    const seen: number[] = [];
+    transport.attach('a', (e) => seen.push(e.seq));
+    transport.send(envelope('a', 1));
+    transport.send(envelope('a', 2));
+    expect(seen).toEqual([]);
+    await flush();
+    expect(seen).toEqual([1, 2]);
+  });
+
+  it('should deliver a large fan-out in slices, yielding between them', async () => {
+    const transport = new InProcessTransport({ sliceSize: 10 });
+    let delivered = 0;
+    transport.attach('a', () => delivered++);
+    for (let i = 0; i < 25; i++) transport.send(envelope('a', i));
+    await Promise.resolve();
+    await Promise.resolve();
+    expect(delivered).toBe(10);
+    expect(transport.pending).toBe(15);
+    await flush();
+    expect(delivered).toBe(25);
+  });
+
+  it('should report an envelope nobody receives, and nothing after close', async () => {
+    const lost: string[] = [];
+    const transport = new InProcessTransport({ onUndeliverable: (e) => lost.push(e.to) });
+    const detach = transport.attach('a', () => {});
+    detach();
+    transport.send(envelope('a', 1));
+    await flush();
+    expect(lost).toEqual(['a']);
+    transport.close();
+    transport.send(envelope('b', 2));
+    await flush();
+    expect(lost).toEqual(['a']);
+    expect(transport.pending).toBe(0);
+  });
+});
