@@ -12,25 +12,23 @@ import {
   type MessageBodies,
   type MessageKind,
   type Outcome,
-  type OutcomeCounts,
   type ShutdownMode,
   type SubtreeCounts,
 } from '../../machines/index.js';
 import { childBudget } from '../policy/policy.js';
 import type { Link } from './ChildLinks.js';
-import type { TimerHandle, Timers } from './Timers.js';
+import type { Timers } from './Timers.js';
 import { CommandOutbox } from './CommandOutbox.js';
-import type { TreeEvent } from './events.js';
+import { DedupMemory, type Reply } from './DedupMemory.js';
+import { newRunning, settle, type Running } from './runningCommand.js';
+import {
+  completedBody,
+  describeError,
+  handlerRetryDelay,
+  invokeHandler,
+  type HandlerOutcome,
+} from './leafHandler.js';
 import type { TreeKernel } from './TreeKernel.js';
-
-/** Command ids (and envelope ids) remembered per node: a command among them never runs again. */
-export const DEDUP_WINDOW = 1_024;
-
-/**
- * Final answers kept per node to repeat to a duplicate. Fewer than the ids: a coordinator's
- * answer carries every outcome of its subtree. A duplicate of an older command is dropped.
- */
-export const REPLAY_WINDOW = 16;
 
 /** What the engine needs from its node. */
 export interface CommandHost {
@@ -47,39 +45,12 @@ export interface CommandHost {
   subtree(): SubtreeCounts;
 }
 
-type Reply =
-  | { readonly kind: 'COORD_COMPLETE'; readonly body: MessageBodies['COORD_COMPLETE'] }
-  | { readonly kind: 'COORD_ERROR'; readonly body: MessageBodies['COORD_ERROR'] };
-
-interface Running {
-  readonly spec: CommandSpec;
-  readonly deadlineAt: number;
-  readonly timers: TimerHandle[];
-  /** Children whose answer is awaited. */
-  readonly waiting: Set<string>;
-  /** Children that have not acknowledged yet. */
-  readonly unacked: Set<string>;
-  readonly counts: OutcomeCounts;
-  readonly outcomes: (readonly [string, Outcome])[];
-  controller: AbortController | null;
-  attempt: number;
-  /** Envelopes this command travelled in, awaiting acknowledgement. */
-  readonly batchIds: string[];
-}
-
-function remember<V>(map: Map<string, V>, key: string, value: V, window = DEDUP_WINDOW): void {
-  map.set(key, value);
-  if (map.size > window) map.delete(map.keys().next().value!);
-}
-
 /** One node's commands. */
 export class CommandEngine {
   private readonly running = new Map<string, Running>();
   private readonly queue: { spec: CommandSpec; receivedAt: number }[] = [];
   private readonly queued = new Set<string>();
-  private readonly finished = new Map<string, true>();
-  private readonly replies = new Map<string, Reply>();
-  private readonly seenEnvelopes = new Map<string, true>();
+  private readonly memory = new DedupMemory();
   private readonly outbox: CommandOutbox;
   private accepting = true;
   private draining = false;
@@ -100,18 +71,17 @@ export class CommandEngine {
   /** A COORD_COMMAND: acknowledge, deduplicate, then run, queue or refuse each command. */
   onCommand(envelope: Envelope<'COORD_COMMAND'>): void {
     this.host.sendToParent('COORD_ACK', { ackOf: envelope.id });
-    if (this.seenEnvelopes.has(envelope.id)) {
+    if (this.memory.seenEnvelope(envelope.id)) {
       return this.host.kernel.drop(this.host.nodeId, 'duplicate', envelope);
     }
-    remember(this.seenEnvelopes, envelope.id, true);
     const receivedAt = this.host.kernel.now();
     for (const spec of envelope.body.commands) this.accept(spec, receivedAt);
   }
 
   private accept(spec: CommandSpec, receivedAt: number): void {
-    if (this.finished.has(spec.commandId)) {
-      const reply = this.replies.get(spec.commandId);
-      return reply ? this.reply(reply) : this.host.kernel.emit(() => this.duplicateEvent(spec));
+    if (this.memory.finishedCommand(spec.commandId)) {
+      const reply = this.memory.replyOf(spec.commandId);
+      return reply ? this.reply(reply) : this.emit('duplicate', spec);
     }
     if (this.running.has(spec.commandId) || this.queued.has(spec.commandId)) return;
     this.emit('received', spec);
@@ -139,18 +109,7 @@ export class CommandEngine {
 
   private start(spec: CommandSpec, receivedAt: number): void {
     const now = this.host.kernel.now();
-    const run: Running = {
-      spec,
-      deadlineAt: receivedAt + spec.timeoutMs,
-      timers: [],
-      waiting: new Set(),
-      unacked: new Set(),
-      counts: { completed: 0, failed: 0, skipped: 0, timedOut: 0 },
-      outcomes: [],
-      controller: null,
-      attempt: 0,
-      batchIds: [],
-    };
+    const run = newRunning(spec, receivedAt);
     this.running.set(spec.commandId, run);
     run.timers.push(
       this.host.timers.set(() => this.onDeadline(run), Math.max(0, run.deadlineAt - now)),
@@ -165,77 +124,39 @@ export class CommandEngine {
     run.controller ??= new AbortController();
     run.attempt++;
     const { kernel, nodeId } = this.host;
-    kernel.stats.handlerRuns++;
-    const command = { id: run.spec.commandId, name: run.spec.name, payload: run.spec.payload };
     const context = {
-      nodeId,
       signal: run.controller.signal,
       attempt: run.attempt,
       deadline: run.deadlineAt,
     };
-    let result: Promise<unknown>;
-    try {
-      result = Promise.resolve(kernel.handler(command, context));
-    } catch (error) {
-      // The handler threw synchronously; keep whatever it threw, Error or not.
-      // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors
-      result = Promise.reject(error);
-    }
-    result.then(
-      (value) => this.onHandlerDone(run, { ok: true, value }),
-      (error: unknown) => this.onHandlerDone(run, { ok: false, error }),
+    void invokeHandler(kernel, nodeId, run.spec, context).then((outcome) =>
+      this.onHandlerDone(run, outcome),
     );
   }
 
-  private onHandlerDone(
-    run: Running,
-    outcome: { ok: true; value: unknown } | { ok: false; error: unknown },
-  ): void {
+  private onHandlerDone(run: Running, outcome: HandlerOutcome): void {
     if (this.running.get(run.spec.commandId) !== run) return; // already answered (deadline, abort)
-    const { nodeId, kernel } = this.host;
+    const { commandId } = run.spec;
     if (outcome.ok) {
       this.emit('executed', run.spec, 'completed');
-      return this.finish(run.spec.commandId, run, {
-        kind: 'COORD_COMPLETE',
-        body: {
-          of: 'command',
-          commandId: run.spec.commandId,
-          counts: { completed: 1, failed: 0, skipped: 0, timedOut: 0 },
-          outcomes: [
-            [
-              nodeId,
-              outcome.value === undefined
-                ? { status: 'completed' }
-                : { status: 'completed', result: outcome.value },
-            ],
-          ],
-        },
-      });
+      const body = completedBody(this.host.nodeId, commandId, outcome.value);
+      return this.finish(commandId, run, { kind: 'COORD_COMPLETE', body });
     }
     const error = describeError(outcome.error);
-    const retry = kernel.policy.retry;
-    if (
-      error.retriable &&
-      !retry.nonRetriableCodes.includes(error.code) &&
-      run.attempt < retry.maxAttempts
-    ) {
-      const delay = kernel.jittered(
-        Math.min(retry.maxDelayMs, retry.initialDelayMs * retry.factor ** (run.attempt - 1)),
-      );
-      if (kernel.now() + delay < run.deadlineAt) {
-        run.timers.push(this.host.timers.set(() => this.runHandler(run), delay));
-        return;
-      }
+    const delay = handlerRetryDelay(this.host.kernel, error, run.attempt, run.deadlineAt);
+    if (delay !== null) {
+      run.timers.push(this.host.timers.set(() => this.runHandler(run), delay));
+      return;
     }
     this.emit('executed', run.spec, 'failed');
-    this.finish(run.spec.commandId, run, {
+    this.finish(commandId, run, {
       kind: 'COORD_ERROR',
       body: {
         scope: 'command',
         code: error.code,
         message: error.message,
         retriable: false,
-        commandId: run.spec.commandId,
+        commandId,
       },
     });
   }
@@ -256,7 +177,7 @@ export class CommandEngine {
           : link.state === 'pending'
             ? 'child joining'
             : `child ${link.state}`;
-        this.settle(run, link.childId, { status: 'skipped', reason, leaves: link.subtree.leaves });
+        settle(run, link.childId, { status: 'skipped', reason, leaves: link.subtree.leaves });
       }
     }
     if (run.waiting.size === 0) return this.finishAggregate(run);
@@ -305,7 +226,7 @@ export class CommandEngine {
       };
     else if (body.code === 'DEADLINE_EXCEEDED') outcome = { status: 'timedOut', leaves: 1 };
     else outcome = { status: 'failed', error: { code: body.code, message: body.message } };
-    this.settle(run, link.childId, outcome);
+    settle(run, link.childId, outcome);
     if (run.waiting.size === 0) this.finishAggregate(run);
   }
 
@@ -313,19 +234,9 @@ export class CommandEngine {
   onChildLost(link: Link): void {
     for (const run of [...this.running.values()]) {
       if (!run.waiting.has(link.childId)) continue;
-      this.settle(run, link.childId, { status: 'timedOut', leaves: link.subtree.leaves });
+      settle(run, link.childId, { status: 'timedOut', leaves: link.subtree.leaves });
       if (run.waiting.size === 0) this.finishAggregate(run);
     }
-  }
-
-  private settle(run: Running, childId: string, outcome: Outcome): void {
-    run.waiting.delete(childId);
-    run.unacked.delete(childId);
-    run.outcomes.push([childId, outcome]);
-    if (outcome.status === 'completed') run.counts.completed += 1;
-    else if (outcome.status === 'failed') run.counts.failed += 1;
-    else if (outcome.status === 'skipped') run.counts.skipped += outcome.leaves;
-    else run.counts.timedOut += outcome.leaves;
   }
 
   private finishAggregate(run: Running): void {
@@ -358,7 +269,7 @@ export class CommandEngine {
     }
     for (const childId of [...run.waiting]) {
       const leaves = this.host.links.get(childId)?.subtree.leaves ?? 1;
-      this.settle(run, childId, { status: 'timedOut', leaves });
+      settle(run, childId, { status: 'timedOut', leaves });
     }
     this.finishAggregate(run);
   }
@@ -371,8 +282,7 @@ export class CommandEngine {
       for (const timer of run.timers) this.host.timers.clear(timer);
       this.outbox.release(run.batchIds);
     }
-    remember(this.finished, commandId, true);
-    remember(this.replies, commandId, reply, REPLAY_WINDOW);
+    this.memory.finish(commandId, reply);
     this.reply(reply);
     this.emit('replied', run?.spec ?? { commandId, name: '', payload: undefined, timeoutMs: 0 });
     this.dequeue();
@@ -439,7 +349,7 @@ export class CommandEngine {
       } else if (scope === 'all') {
         for (const childId of [...run.waiting]) {
           const leaves = this.host.links.get(childId)?.subtree.leaves ?? 1;
-          this.settle(run, childId, { status: 'skipped', reason: code, leaves });
+          settle(run, childId, { status: 'skipped', reason: code, leaves });
         }
         this.finishAggregate(run);
       }
@@ -459,19 +369,8 @@ export class CommandEngine {
     this.outbox.clear();
   }
 
-  private duplicateEvent(spec: CommandSpec): TreeEvent {
-    return {
-      type: 'command',
-      phase: 'duplicate',
-      nodeId: this.host.nodeId,
-      commandId: spec.commandId,
-      name: spec.name,
-      at: this.host.kernel.now(),
-    };
-  }
-
   private emit(
-    phase: 'received' | 'executed' | 'replied',
+    phase: 'received' | 'executed' | 'replied' | 'duplicate',
     spec: CommandSpec,
     status?: 'completed' | 'failed' | 'timedOut',
   ): void {
@@ -486,16 +385,4 @@ export class CommandEngine {
       at: kernel.now(),
     }));
   }
-}
-
-function describeError(error: unknown): { code: string; message: string; retriable: boolean } {
-  if (typeof error === 'object' && error !== null) {
-    const e = error as { code?: unknown; message?: unknown; retriable?: unknown };
-    return {
-      code: typeof e.code === 'string' ? e.code : 'HANDLER_FAILED',
-      message: typeof e.message === 'string' ? e.message : JSON.stringify(error),
-      retriable: e.retriable === true,
-    };
-  }
-  return { code: 'HANDLER_FAILED', message: String(error), retriable: false };
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { FilteringTransport } from '../../helpers/FilteringTransport.js';
 import type { CommandHandler, HandlerContext } from '../../helpers/imports.js';
-import { REPLAY_WINDOW } from '../../../src/runtime/CommandEngine.js';
+import { REPLAY_WINDOW } from '../../../src/runtime/DedupMemory.js';
 import { advance, createTestTree, flush, settle, testPolicy } from '../../helpers/simulation.js';
 
 describe('commands', () => {

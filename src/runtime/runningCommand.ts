@@ -1,0 +1,53 @@
+/**
+ * One command in flight at one node, and the arithmetic of its outcomes: each child (or the
+ * leaf itself) settles once, and the counts add up leaves.
+ */
+import type { CommandSpec, Outcome, OutcomeCounts } from '../../machines/index.js';
+import type { TimerHandle } from './Timers.js';
+
+/** A command running (leaf) or in flight (coordinator) at a node. */
+export interface Running {
+  readonly spec: CommandSpec;
+  /** Clock time by which this node answers, ms. */
+  readonly deadlineAt: number;
+  readonly timers: TimerHandle[];
+  /** Children whose answer is awaited. */
+  readonly waiting: Set<string>;
+  /** Children that have not acknowledged yet. */
+  readonly unacked: Set<string>;
+  readonly counts: OutcomeCounts;
+  readonly outcomes: (readonly [string, Outcome])[];
+  /** A leaf's handler signal. */
+  controller: AbortController | null;
+  /** A leaf's handler runs so far. */
+  attempt: number;
+  /** Envelopes this command travelled in, awaiting acknowledgement. */
+  readonly batchIds: string[];
+}
+
+/** A command received at `receivedAt` (ms), nothing settled yet. */
+export function newRunning(spec: CommandSpec, receivedAt: number): Running {
+  return {
+    spec,
+    deadlineAt: receivedAt + spec.timeoutMs,
+    timers: [],
+    waiting: new Set(),
+    unacked: new Set(),
+    counts: { completed: 0, failed: 0, skipped: 0, timedOut: 0 },
+    outcomes: [],
+    controller: null,
+    attempt: 0,
+    batchIds: [],
+  };
+}
+
+/** What `childId` (a leaf, or a subtree's root) came to; it is no longer awaited. */
+export function settle(run: Running, childId: string, outcome: Outcome): void {
+  run.waiting.delete(childId);
+  run.unacked.delete(childId);
+  run.outcomes.push([childId, outcome]);
+  if (outcome.status === 'completed') run.counts.completed += 1;
+  else if (outcome.status === 'failed') run.counts.failed += 1;
+  else if (outcome.status === 'skipped') run.counts.skipped += outcome.leaves;
+  else run.counts.timedOut += outcome.leaves;
+}
