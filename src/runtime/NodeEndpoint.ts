@@ -21,11 +21,9 @@ import { childBudget } from '../policy/policy.js';
 import { ChildLinks, type ChildLinksHost, type ChildSeed, type Link } from './ChildLinks.js';
 import { CommandEngine, type CommandHost } from './CommandEngine.js';
 import { Heartbeat } from '../health/Heartbeat.js';
+import { ParentReports } from './ParentReports.js';
 import { Timers } from './Timers.js';
 import type { TreeKernel } from './TreeKernel.js';
-
-/** The participant side toward the parent: not in a session, answering INIT, in one, leaving. */
-type JoinState = 'idle' | 'joining' | 'joined' | 'leaving';
 
 /** The endpoint of one node. */
 export class NodeEndpoint implements CommandHost, ChildLinksHost {
@@ -41,15 +39,11 @@ export class NodeEndpoint implements CommandHost, ChildLinksHost {
   private detachInbox: (() => void) | null = null;
   private session: string | null = null;
   private parentEpoch = 0;
-  private join: JoinState = 'idle';
-  /** Answered READY once in this session: the parent has a view of this subtree to keep current. */
-  private everJoined = false;
   private seq = 0;
   private readonly heartbeat = new Heartbeat(this);
   /** Set once shutting down; `forced` counts stragglers stopped here and below. */
   private shutdown: { pending: Set<string>; signalled: boolean; forced: number } | null = null;
-  private statusScheduled = false;
-  private lastStatusKey = '';
+  private readonly reports = new ParentReports(this);
 
   constructor(
     readonly kernel: TreeKernel,
@@ -146,9 +140,7 @@ export class NodeEndpoint implements CommandHost, ChildLinksHost {
       this.parentEpoch = envelope.epoch;
       // Acknowledge at once: the parent stops resending while this subtree comes up.
       this.sendToParent('COORD_ACK', { ackOf: envelope.id });
-      if (this.join === 'leaving') return;
-      this.join = 'joining';
-      if (isAvailableState(this.state)) this.scheduleStatus();
+      if (!this.reports.initReceived()) return;
       this.actor?.send({
         type: 'parent.init',
         epoch: envelope.epoch,
@@ -182,8 +174,7 @@ export class NodeEndpoint implements CommandHost, ChildLinksHost {
         this.sendToParent('COORD_STATUS', { state: this.state, subtree: this.subtree() });
         return;
       case 'COORD_SHUTDOWN':
-        if (this.join === 'leaving') return;
-        this.join = 'leaving';
+        if (!this.reports.shutdownReceived()) return;
         this.actor?.send({
           type: 'parent.shutdown',
           mode: envelope.body.mode,
@@ -252,43 +243,13 @@ export class NodeEndpoint implements CommandHost, ChildLinksHost {
   }
 
   subtreeChanged(): void {
-    this.scheduleStatus();
-  }
-
-  /** A new CONNECTING: every link pending, in a new epoch. */
-  resetLinks(initBudgetMs: number): void {
-    this.children.reset(initBudgetMs);
-  }
-
-  /** One INIT round of CONNECTING (see {@link ChildLinks.initRound}). */
-  sendInitRound(): void {
-    this.children.initRound();
-  }
-
-  /** A recovery round: re-INIT every unavailable child in a new epoch. */
-  restartUnavailable(): string[] {
-    return this.children.restartUnavailable();
+    this.reports.changed();
   }
 
   /** Manual recovery: a fresh restart budget, then a recovery round now. */
   recover(): string[] {
     this.supervisor?.send({ type: 'budget.reset' });
     return this.coordinating() ? this.children.restartUnavailable() : [];
-  }
-
-  /** Re-INIT one child (its parent's side of recovering a DISCONNECTED node). */
-  reinitChild(childId: string): boolean {
-    return this.children.reinit(childId);
-  }
-
-  /** A child was spawned at run time. A revived child (`rejoin`) waits for a recovery INIT. */
-  linkAdded(seed: ChildSeed, rejoin: boolean): void {
-    if (!rejoin) this.children.joined(seed);
-  }
-
-  /** A child was stopped; `forget` (it left the tree) uncounts its link. */
-  linkRemoved(childId: string, forget: boolean): void {
-    if (forget) this.children.forget(childId);
   }
 
   /** Graceful removal: SHUTDOWN (drain) to the child, then `onDone` once it completed or timed out. */
@@ -316,7 +277,7 @@ export class NodeEndpoint implements CommandHost, ChildLinksHost {
     }
     if (this.coordinating()) this.heartbeat.begin();
     else this.heartbeat.stop();
-    this.scheduleStatus();
+    this.reports.changed();
   }
 
   /** Available and not shutting down: the node coordinates (and heartbeats) its children. */
@@ -331,44 +292,6 @@ export class NodeEndpoint implements CommandHost, ChildLinksHost {
     byState[this.state]++;
     return { nodes: 1 + sum.nodes, leaves: this.children.size === 0 ? 1 : sum.leaves, byState };
   }
-
-  private scheduleStatus(): void {
-    if (this.statusScheduled || this.dead) return;
-    this.statusScheduled = true;
-    queueMicrotask(this.flushStatus);
-  }
-
-  /** Answers INIT (READY/ERROR) or reports a change (STATUS), once per tick. */
-  private readonly flushStatus = (): void => {
-    this.statusScheduled = false;
-    if (this.dead) return;
-    if (this.join === 'joining') {
-      if (isAvailableState(this.state)) {
-        this.join = 'joined';
-        this.everJoined = true;
-        const subtree = this.subtree();
-        this.lastStatusKey = statusKey(this.state, subtree);
-        this.sendToParent('COORD_READY', { state: this.state, subtree });
-      } else if (this.state === 'FAILED') {
-        this.join = 'idle';
-        this.sendToParent('COORD_ERROR', {
-          scope: 'node',
-          code: 'INIT_FAILED',
-          message: `${this.nodeId} failed to initialise: ${this.reason}`,
-          retriable: true,
-        });
-        return;
-      }
-    }
-    // A node reconnecting (or down) after it had joined keeps reporting changes of its
-    // subtree: its link is unavailable anyway, and its parent's counts stay true.
-    if (this.join === 'leaving' || (this.join !== 'joined' && !this.everJoined)) return;
-    const subtree = this.subtree();
-    const key = statusKey(this.state, subtree);
-    if (key === this.lastStatusKey) return;
-    this.lastStatusKey = key;
-    this.sendToParent('COORD_STATUS', { state: this.state, subtree });
-  };
 
   // ── failure and shutdown ──────────────────────────────────────────────────────────────
 
@@ -452,9 +375,4 @@ export class NodeEndpoint implements CommandHost, ChildLinksHost {
     } as AnyEnvelope);
     return id;
   }
-}
-
-function statusKey(state: CoordinationState, subtree: SubtreeCounts): string {
-  const s = subtree.byState;
-  return `${state}|${subtree.nodes}|${subtree.leaves}|${s.SYNCHRONIZED}|${s.DEGRADED}|${s.CONNECTING}|${s.FAILED}|${s.DISCONNECTED}|${s.unreachable}`;
 }

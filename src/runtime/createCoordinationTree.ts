@@ -290,7 +290,7 @@ export function createCoordinationTree(options: CoordinationTreeOptions): Coordi
           const outcome = await client!.init(policy.timeouts.initMs);
           if (outcome.ok && isAvailableState(outcome.state)) client!.superviseRoot();
         } else {
-          if (!endpointOf(parentId).reinitChild(nodeId)) {
+          if (!endpointOf(parentId).children.reinit(nodeId)) {
             throw new TreeLifecycleError(
               `${nodeId}'s parent ${parentId} is not connected (${endpointOf(parentId).state}), so it cannot re-initialise it: recover ${parentId} first.`,
             );

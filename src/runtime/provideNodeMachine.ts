@@ -19,9 +19,10 @@ export function provideNodeMachine(
       attach: ({ context, self }) => endpointOf(context.nodeId).attach(self, context.supervisor),
       announce: ({ context }, params) =>
         endpointOf(context.nodeId).announce(params.state, context.reason),
-      resetLinks: ({ context }) => endpointOf(context.nodeId).resetLinks(context.initBudgetMs),
-      sendInit: ({ context }) => endpointOf(context.nodeId).sendInitRound(),
-      restartUnavailable: ({ context }) => void endpointOf(context.nodeId).restartUnavailable(),
+      resetLinks: ({ context }) => endpointOf(context.nodeId).children.reset(context.initBudgetMs),
+      sendInit: ({ context }) => endpointOf(context.nodeId).children.initRound(),
+      restartUnavailable: ({ context }) =>
+        void endpointOf(context.nodeId).children.restartUnavailable(),
       beginShutdown: ({ context }) =>
         endpointOf(context.nodeId).beginShutdown(
           context.shutdown?.mode ?? 'drain',
@@ -40,16 +41,19 @@ export function provideNodeMachine(
         }));
       },
       linkAdded: ({ context, event }) => {
-        if (event.type !== 'tree.spawnChild') return;
+        // A revived child (`rejoin`) keeps its link and waits for a recovery INIT.
+        if (event.type !== 'tree.spawnChild' || event.rejoin) return;
         const size = subtreeSizes(topology, event.shape.id).get(event.shape.id)!;
-        endpointOf(context.nodeId).linkAdded(
-          { childId: event.shape.id, critical: event.shape.critical === true, ...size },
-          event.rejoin,
-        );
+        endpointOf(context.nodeId).children.joined({
+          childId: event.shape.id,
+          critical: event.shape.critical === true,
+          ...size,
+        });
       },
       linkRemoved: ({ context, event }) => {
-        if (event.type !== 'tree.stopChild') return;
-        endpointOf(context.nodeId).linkRemoved(event.childId, event.forget);
+        // A killed child keeps its link (its parent finds out by itself); a removed one is forgotten.
+        if (event.type !== 'tree.stopChild' || !event.forget) return;
+        endpointOf(context.nodeId).children.forget(event.childId);
       },
     },
     actors: {

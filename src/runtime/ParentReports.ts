@@ -1,0 +1,97 @@
+/**
+ * The participant side of a node toward its parent: where it is in the parent's session
+ * (idle, answering an INIT, joined, leaving), and what it tells the parent about itself
+ * (READY or ERROR to an INIT, STATUS on every change), coalesced to once per tick.
+ */
+import {
+  isAvailableState,
+  type CoordinationState,
+  type MessageBodies,
+  type MessageKind,
+  type SubtreeCounts,
+} from '../../machines/index.js';
+
+/** Not in a session, answering INIT, in one, leaving. */
+export type JoinState = 'idle' | 'joining' | 'joined' | 'leaving';
+
+/** What the reports need from their node. */
+export interface ParentReportsHost {
+  readonly nodeId: string;
+  readonly state: CoordinationState;
+  readonly reason: string;
+  readonly dead: boolean;
+  subtree(): SubtreeCounts;
+  sendToParent<K extends MessageKind>(kind: K, body: MessageBodies[K]): string;
+}
+
+/** One node's reports to its parent. */
+export class ParentReports {
+  private join: JoinState = 'idle';
+  /** Answered READY once in this session: the parent has a view of this subtree to keep current. */
+  private everJoined = false;
+  private scheduled = false;
+  private lastKey = '';
+
+  constructor(private readonly host: ParentReportsHost) {}
+
+  /** An INIT arrived: answer it (now if settled, else when the node settles). False if leaving. */
+  initReceived(): boolean {
+    if (this.join === 'leaving') return false;
+    this.join = 'joining';
+    if (isAvailableState(this.host.state)) this.changed();
+    return true;
+  }
+
+  /** A SHUTDOWN arrived; false if the node was already leaving. */
+  shutdownReceived(): boolean {
+    if (this.join === 'leaving') return false;
+    this.join = 'leaving';
+    return true;
+  }
+
+  /** The node's state or subtree changed: report at the end of the tick. */
+  changed(): void {
+    if (this.scheduled || this.host.dead) return;
+    this.scheduled = true;
+    queueMicrotask(this.flush);
+  }
+
+  private readonly flush = (): void => {
+    this.scheduled = false;
+    const host = this.host;
+    if (host.dead) return;
+    if (this.join === 'joining') {
+      if (isAvailableState(host.state)) {
+        this.join = 'joined';
+        this.everJoined = true;
+        const subtree = host.subtree();
+        this.lastKey = statusKey(host.state, subtree);
+        host.sendToParent('COORD_READY', { state: host.state, subtree });
+        return;
+      }
+      if (host.state === 'FAILED') {
+        this.join = 'idle';
+        host.sendToParent('COORD_ERROR', {
+          scope: 'node',
+          code: 'INIT_FAILED',
+          message: `${host.nodeId} failed to initialise: ${host.reason}`,
+          retriable: true,
+        });
+        return;
+      }
+    }
+    // A node reconnecting (or down) after it had joined keeps reporting changes of its
+    // subtree: its link is unavailable anyway, and its parent's counts stay true.
+    if (this.join === 'leaving' || (this.join !== 'joined' && !this.everJoined)) return;
+    const subtree = host.subtree();
+    const key = statusKey(host.state, subtree);
+    if (key === this.lastKey) return;
+    this.lastKey = key;
+    host.sendToParent('COORD_STATUS', { state: host.state, subtree });
+  };
+}
+
+function statusKey(state: CoordinationState, subtree: SubtreeCounts): string {
+  const s = subtree.byState;
+  return `${state}|${subtree.nodes}|${subtree.leaves}|${s.SYNCHRONIZED}|${s.DEGRADED}|${s.CONNECTING}|${s.FAILED}|${s.DISCONNECTED}|${s.unreachable}`;
+}
