@@ -119,11 +119,17 @@ export type ShutdownMode = 'drain' | 'abort';
 export interface MessageBodies {
   COORD_INIT: { readonly timeoutMs: number };
   COORD_COMMAND: { readonly commands: readonly CommandSpec[] };
-  COORD_SYNC: Record<string, never>;
+  /** Asks a child for its full status, and for where it is with the commands listed. */
+  COORD_SYNC: { readonly commandIds: readonly string[] };
   COORD_HEARTBEAT: Record<string, never>;
   COORD_SHUTDOWN: { readonly mode: ShutdownMode; readonly timeoutMs: number };
   COORD_ACK: { readonly ackOf: string };
-  COORD_STATUS: { readonly state: CoordinationState; readonly subtree: SubtreeCounts };
+  COORD_STATUS: {
+    readonly state: CoordinationState;
+    readonly subtree: SubtreeCounts;
+    /** In answer to a COORD_SYNC: where the child is with each command the parent asked about. */
+    readonly sync?: SyncReport;
+  };
   COORD_ERROR: {
     /** `command`: the command failed, the node is healthy. `node`: the node itself failed. */
     readonly scope: 'command' | 'node';
@@ -148,6 +154,37 @@ export interface MessageBodies {
     | { readonly of: 'shutdown'; readonly forced: number };
 }
 
+/** A command's final answer, as a node sent it (or would send it again). */
+export type CommandReply =
+  | { readonly kind: 'COORD_COMPLETE'; readonly body: MessageBodies['COORD_COMPLETE'] }
+  | { readonly kind: 'COORD_ERROR'; readonly body: MessageBodies['COORD_ERROR'] };
+
+/**
+ * A child's answer to COORD_SYNC about the commands its parent awaits: those it finished (with
+ * the answer, while it still keeps it), those it still runs or has queued, and those that never
+ * reached it.
+ */
+export interface SyncReport {
+  readonly finished: readonly { readonly commandId: string; readonly reply?: CommandReply }[];
+  readonly running: readonly string[];
+  readonly missing: readonly string[];
+}
+
+/**
+ * The reliable-delivery header, set by a reliable transport: each direction of a link is a
+ * stream of numbered envelopes per session and epoch.
+ */
+export interface LinkHeader {
+  /** The sender's stream id (new for each session and epoch, and after a link was given up). */
+  readonly stream: string;
+  /** Position in the stream, from 1; 0 for a bare acknowledgement, which is never delivered. */
+  readonly seq: number;
+  /** Lowest position the sender still awaits an acknowledgement for (everything below arrived). */
+  readonly base: number;
+  /** Cumulative acknowledgement of the receiver's stream: everything up to `upTo` arrived. */
+  readonly ack?: { readonly stream: string; readonly upTo: number };
+}
+
 /** Protocol version carried in every envelope. */
 export const PROTOCOL_VERSION = 1;
 
@@ -169,6 +206,8 @@ export interface Envelope<K extends MessageKind = MessageKind> {
   /** Sender's clock when sent, in ms. */
   readonly sentAt: number;
   readonly body: MessageBodies[K];
+  /** Set by a reliable transport on the way; absent on an unreliable link. */
+  readonly link?: LinkHeader;
 }
 
 /** Any envelope, discriminated by `kind`. */

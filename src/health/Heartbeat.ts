@@ -1,7 +1,10 @@
 /**
- * Heartbeats of one coordinator: one timer per coordinator (not per link) pings the children
- * that have been quiet for half an interval, and declares `unreachable` those silent for
- * `timeouts.heartbeatMs`. Any message from a child counts as liveness (`link.lastHeard`).
+ * Heartbeats of one coordinator: one timer per coordinator (not per link). Each round it pings
+ * the children that have been quiet for half an interval, suspects those whose phi-accrual
+ * suspicion reached the threshold (or that are silent past `timeouts.heartbeatMs`), and asks
+ * the suspected ones for a COORD_SYNC: the first to answer is re-synchronised. Any message from
+ * a child counts as liveness (busy links skip pings). The interval stretches while every child
+ * is healthy and halves while one is suspected, within its bounds.
  */
 import {
   isAvailableState,
@@ -12,6 +15,7 @@ import {
 import type { Link } from '../runtime/ChildLinks.js';
 import type { TimerHandle, Timers } from '../runtime/Timers.js';
 import type { TreeKernel } from '../runtime/TreeKernel.js';
+import { addSample, phi } from './phiAccrual.js';
 
 /** What the heartbeat needs from its node. */
 export interface HeartbeatHost {
@@ -22,14 +26,28 @@ export interface HeartbeatHost {
   coordinating(): boolean;
   setLink(link: Link, to: 'unreachable'): void;
   sendToChild<K extends MessageKind>(link: Link, kind: K, body: MessageBodies[K]): string;
+  /** The commands this node awaits from a child (asked about in a COORD_SYNC). */
+  awaitedFrom(childId: string): string[];
 }
+
+/** Phi below which a child counts as healthy (the interval may stretch). */
+const HEALTHY_PHI = 1;
 
 /** The heartbeat of one coordinator. */
 export class Heartbeat {
   private running = false;
   private timer: TimerHandle | null = null;
+  /** The current interval, ms: adapts between the policy's bounds. */
+  private interval: number;
 
-  constructor(private readonly host: HeartbeatHost) {}
+  constructor(private readonly host: HeartbeatHost) {
+    this.interval = host.kernel.policy.heartbeat.intervalMs;
+  }
+
+  /** The current interval between rounds, ms. */
+  get intervalMs(): number {
+    return this.interval;
+  }
 
   /**
    * The node coordinates: beat. On a (re)start silence is measured from now at the earliest,
@@ -52,24 +70,62 @@ export class Heartbeat {
     this.timer = null;
   }
 
-  private schedule(): void {
-    if (!this.running || this.timer || this.host.links.size === 0) return;
-    this.timer = this.host.timers.set(this.beat, this.host.kernel.policy.heartbeat.intervalMs);
+  /**
+   * A message from a child arrived. An arrival at least half an interval after the previous one
+   * is an inter-arrival sample for the detector (bursts on busy links are not); an arrival on a
+   * link that was not available only restarts the count.
+   */
+  heard(link: Link, now: number): void {
+    const gap = now - link.lastHeard;
+    link.lastHeard = now;
+    if (gap >= this.interval / 2 && isAvailableState(link.state as CoordinationState)) {
+      addSample(link.arrivals, gap);
+    }
   }
 
-  /** One round: ping quiet children, declare silent ones unreachable. */
+  private schedule(): void {
+    if (!this.running || this.timer || this.host.links.size === 0) return;
+    this.timer = this.host.timers.set(this.beat, this.interval);
+  }
+
+  /** One round: suspect, ping, ask the suspected to SYNC, then adapt the interval. */
   private readonly beat = (): void => {
     this.timer = null;
     const { kernel, links } = this.host;
     const now = kernel.now();
-    const { intervalMs } = kernel.policy.heartbeat;
-    const silenceMs = kernel.policy.timeouts.heartbeatMs;
+    const policy = kernel.policy.heartbeat;
+    const hardCapMs = kernel.policy.timeouts.heartbeatMs;
+    let healthy = true;
+    let suspected = false;
     for (const link of links.values()) {
-      if (!isAvailableState(link.state as CoordinationState)) continue;
+      if (link.removal || link.state === 'pending') continue;
+      if (link.state === 'unreachable') {
+        suspected = true;
+        this.host.sendToChild(link, 'COORD_SYNC', {
+          commandIds: this.host.awaitedFrom(link.childId),
+        });
+        continue;
+      }
+      if (!isAvailableState(link.state)) {
+        healthy = false;
+        continue;
+      }
       const silent = now - link.lastHeard;
-      if (silent >= silenceMs) this.host.setLink(link, 'unreachable');
-      else if (silent >= intervalMs / 2) this.host.sendToChild(link, 'COORD_HEARTBEAT', {});
+      const suspicion = phi(link.arrivals, silent, policy);
+      if (suspicion >= policy.phiThreshold || silent >= hardCapMs) {
+        suspected = true;
+        this.host.setLink(link, 'unreachable');
+        continue;
+      }
+      if (suspicion >= HEALTHY_PHI) healthy = false;
+      if (silent >= this.interval / 2) this.host.sendToChild(link, 'COORD_HEARTBEAT', {});
     }
+    if (suspected) this.interval = Math.max(policy.minIntervalMs, this.interval / 2);
+    else if (healthy)
+      this.interval = Math.min(policy.maxIntervalMs, this.interval * policy.stretchFactor);
+    // A state change during the round may have scheduled the next one already, on the old interval.
+    this.host.timers.clear(this.timer);
+    this.timer = null;
     if (this.host.coordinating()) this.schedule();
   };
 }

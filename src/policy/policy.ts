@@ -13,7 +13,7 @@ export interface TimeoutPolicy {
   readonly commandMs?: number;
   /** How long a parent waits for a child's COORD_ACK of a command before it deems the child unreachable, ms. Default 2 000. */
   readonly ackMs?: number;
-  /** Silence after which a child is unreachable, ms. Default 5 000. */
+  /** Silence after which a child is suspected whatever the failure detector has learned, ms. Default 10 000. */
   readonly heartbeatMs?: number;
   /** Budget of a graceful shutdown; stragglers are force-stopped past it, ms. Default 10 000. */
   readonly shutdownMs?: number;
@@ -39,10 +39,26 @@ export interface RetryPolicy {
   readonly nonRetriableCodes?: readonly string[];
 }
 
-/** Heartbeats: one timer per coordinator pings children that have been silent. */
+/**
+ * Heartbeats and failure detection. One timer per coordinator pings the children that have been
+ * quiet; a phi-accrual detector over their inter-arrival times decides when one is suspected.
+ * The interval stretches while every child is healthy and shrinks while one is suspected.
+ */
 export interface HeartbeatPolicy {
-  /** Interval between heartbeat rounds, ms. Default 1 000. */
+  /** First interval between heartbeat rounds, ms. Default 1 000. */
   readonly intervalMs?: number;
+  /** Shortest interval, approached (halving per round) while a child is suspected, ms. Default `intervalMs / 2`. */
+  readonly minIntervalMs?: number;
+  /** Longest interval, approached while every child is healthy, ms. Default `intervalMs × 2`. */
+  readonly maxIntervalMs?: number;
+  /** Growth of the interval per round with every child healthy. Default 1.25. */
+  readonly stretchFactor?: number;
+  /** Suspicion level (phi) at which a child is suspected: 8 means a 10⁻⁸ chance it is merely late. Default 8. */
+  readonly phiThreshold?: number;
+  /** Floor of the detector's standard deviation of inter-arrival times, ms. Default 100. */
+  readonly minStdDevMs?: number;
+  /** Pause the detector tolerates beyond the mean interval (GC, a busy event loop, jitter), ms. Default 3 000. */
+  readonly acceptablePauseMs?: number;
 }
 
 /** Batching of commands sent to one child. */
@@ -91,7 +107,7 @@ export const DEFAULT_POLICY = {
     initMs: 10_000,
     commandMs: 30_000,
     ackMs: 2_000,
-    heartbeatMs: 5_000,
+    heartbeatMs: 10_000,
     shutdownMs: 10_000,
   },
   retry: {
@@ -102,14 +118,22 @@ export const DEFAULT_POLICY = {
     jitter: 0.2,
     nonRetriableCodes: [],
   },
-  heartbeat: { intervalMs: 1_000 },
+  heartbeat: {
+    intervalMs: 1_000,
+    minIntervalMs: 500,
+    maxIntervalMs: 2_000,
+    stretchFactor: 1.25,
+    phiThreshold: 8,
+    minStdDevMs: 100,
+    acceptablePauseMs: 3_000,
+  },
   degradation: { maxUnavailable: { ratio: 0.5 }, minAvailable: 0 },
   restartBudget: { maxRestarts: 10, windowMs: 60_000 },
   batching: { maxBatchSize: 64, maxDelayMs: 0 },
   concurrency: { maxInFlight: 16 },
 } as const satisfies Omit<ResolvedPolicy, 'machine'>;
 
-type Check = 'ms' | 'positiveMs' | 'count' | 'positiveCount' | 'ratio' | 'factor';
+type Check = 'ms' | 'positiveMs' | 'positive' | 'count' | 'positiveCount' | 'ratio' | 'factor';
 
 function check(path: string, value: unknown, kind: Check): void {
   const fail = (what: string): never => {
@@ -123,6 +147,9 @@ function check(path: string, value: unknown, kind: Check): void {
       break;
     case 'positiveMs':
       if (n <= 0) fail('a duration > 0 (ms)');
+      break;
+    case 'positive':
+      if (n <= 0) fail('a number > 0');
       break;
     case 'count':
       if (!Number.isInteger(n) || n < 0) fail('an integer ≥ 0');
@@ -146,7 +173,13 @@ function check(path: string, value: unknown, kind: Check): void {
 export function resolvePolicy(input: CoordinationPolicy = {}): ResolvedPolicy {
   const timeouts = { ...DEFAULT_POLICY.timeouts, ...input.timeouts };
   const retry = { ...DEFAULT_POLICY.retry, ...input.retry };
-  const heartbeat = { ...DEFAULT_POLICY.heartbeat, ...input.heartbeat };
+  const intervalMs = input.heartbeat?.intervalMs ?? DEFAULT_POLICY.heartbeat.intervalMs;
+  const heartbeat = {
+    ...DEFAULT_POLICY.heartbeat,
+    minIntervalMs: intervalMs / 2,
+    maxIntervalMs: intervalMs * 2,
+    ...input.heartbeat,
+  };
   const degradation = { ...DEFAULT_POLICY.degradation, ...input.degradation };
   const restartBudget = { ...DEFAULT_POLICY.restartBudget, ...input.restartBudget };
   const batching = { ...DEFAULT_POLICY.batching, ...input.batching };
@@ -164,6 +197,20 @@ export function resolvePolicy(input: CoordinationPolicy = {}): ResolvedPolicy {
     throw new InvalidPolicyError('policy.retry.nonRetriableCodes must be an array of strings.');
   }
   check('heartbeat.intervalMs', heartbeat.intervalMs, 'positiveMs');
+  check('heartbeat.minIntervalMs', heartbeat.minIntervalMs, 'positiveMs');
+  check('heartbeat.maxIntervalMs', heartbeat.maxIntervalMs, 'positiveMs');
+  if (
+    heartbeat.minIntervalMs > heartbeat.intervalMs ||
+    heartbeat.intervalMs > heartbeat.maxIntervalMs
+  ) {
+    throw new InvalidPolicyError(
+      `policy.heartbeat needs minIntervalMs ≤ intervalMs ≤ maxIntervalMs; got ${heartbeat.minIntervalMs} ≤ ${heartbeat.intervalMs} ≤ ${heartbeat.maxIntervalMs} (ms).`,
+    );
+  }
+  check('heartbeat.stretchFactor', heartbeat.stretchFactor, 'factor');
+  check('heartbeat.phiThreshold', heartbeat.phiThreshold, 'positive');
+  check('heartbeat.minStdDevMs', heartbeat.minStdDevMs, 'positiveMs');
+  check('heartbeat.acceptablePauseMs', heartbeat.acceptablePauseMs, 'ms');
   if (typeof degradation.maxUnavailable === 'number') {
     check('degradation.maxUnavailable', degradation.maxUnavailable, 'count');
   } else {

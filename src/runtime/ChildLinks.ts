@@ -12,6 +12,7 @@ import {
   type MessageKind,
   type SubtreeCounts,
 } from '../../machines/index.js';
+import { firstEstimate, type ArrivalStats } from '../health/phiAccrual.js';
 import { childBudget } from '../policy/policy.js';
 import { addCounts, emptySubtree, type MutableSubtree } from './subtreeCounts.js';
 import type { TimerHandle, Timers } from './Timers.js';
@@ -26,6 +27,8 @@ export interface Link {
   epoch: number;
   /** Clock time the child was last heard from, ms. */
   lastHeard: number;
+  /** The failure detector's view of the child's inter-arrival times. */
+  readonly arrivals: ArrivalStats;
   /** The child's last reported subtree (or its shape's, before it answered). */
   subtree: SubtreeCounts;
   /** Id of the last INIT sent to the child, and whether the child acknowledged it. */
@@ -60,6 +63,8 @@ export interface ChildLinksHost {
   linksReset(counts: LinkCounts): void;
   /** The children's roll-up changed. */
   subtreeChanged(): void;
+  /** The commands the node awaits from a child (asked about in a COORD_SYNC). */
+  awaitedFrom(childId: string): string[];
 }
 
 /** The links of one coordinator. */
@@ -161,15 +166,26 @@ export class ChildLinks {
     }
   }
 
-  /** A recovery round: re-INIT every unavailable child in a new epoch. */
-  restartUnavailable(): string[] {
+  /**
+   * A recovery round. Automatic rounds (`resync`) ask a suspected (unreachable) child to SYNC,
+   * since it may be alive behind a partition with work in flight; every other unavailable child,
+   * and every one in a manual round, is re-INITed in a new epoch. Returns the children re-INITed
+   * or asked.
+   */
+  restartUnavailable(resync: boolean): string[] {
     const timeoutMs = childBudget(this.host.kernel.policy.timeouts.initMs);
     const restarted: string[] = [];
     for (const link of this.links.values()) {
       // A joining child has its own INIT deadline (added); it is not restarted.
       if (isAvailableState(link.state as CoordinationState) || link.state === 'pending') continue;
-      link.epoch++;
       restarted.push(link.childId);
+      if (resync && link.state === 'unreachable') {
+        this.host.sendToChild(link, 'COORD_SYNC', {
+          commandIds: this.host.awaitedFrom(link.childId),
+        });
+        continue;
+      }
+      link.epoch++;
       this.sendInit(link, timeoutMs);
     }
     return restarted;
@@ -262,6 +278,7 @@ export class ChildLinks {
       state: 'pending',
       epoch: 1,
       lastHeard: this.host.kernel.now(),
+      arrivals: firstEstimate(this.host.kernel.policy.heartbeat.intervalMs),
       subtree,
       initId: null,
       initAcked: false,

@@ -6,6 +6,7 @@
  */
 import {
   isAvailableState,
+  type CommandReply,
   type CommandSpec,
   type CoordinationState,
   type Envelope,
@@ -14,6 +15,7 @@ import {
   type Outcome,
   type ShutdownMode,
   type SubtreeCounts,
+  type SyncReport,
 } from '../../machines/index.js';
 import { childBudget } from '../policy/policy.js';
 import type { Link } from './ChildLinks.js';
@@ -230,7 +232,63 @@ export class CommandEngine {
     if (run.waiting.size === 0) this.finishAggregate(run);
   }
 
-  /** A child became unavailable: what it owed is timed out. */
+  // ── reconciliation (COORD_SYNC) ───────────────────────────────────────────────────────
+
+  /** The commands this node awaits from a child. */
+  awaitedFrom(childId: string): string[] {
+    const ids: string[] = [];
+    for (const [commandId, run] of this.running) if (run.waiting.has(childId)) ids.push(commandId);
+    return ids;
+  }
+
+  /** This node's answer to its parent's SYNC: where it is with each command asked about. */
+  syncReport(commandIds: readonly string[]): SyncReport {
+    const finished: { commandId: string; reply?: CommandReply }[] = [];
+    const running: string[] = [];
+    const missing: string[] = [];
+    for (const commandId of commandIds) {
+      if (this.memory.finishedCommand(commandId)) {
+        const reply = this.memory.replyOf(commandId);
+        finished.push(reply ? { commandId, reply } : { commandId });
+      } else if (this.running.has(commandId) || this.queued.has(commandId)) {
+        running.push(commandId);
+      } else {
+        missing.push(commandId);
+      }
+    }
+    return { finished, running, missing };
+  }
+
+  /**
+   * A child answered a SYNC: a command it finished meanwhile is taken from its answer, not run
+   * again; one it never received is sent again; one it still runs is awaited.
+   */
+  onSync(link: Link, report: SyncReport): void {
+    for (const { commandId, reply } of report.finished) {
+      const run = this.running.get(commandId);
+      if (!run?.waiting.has(link.childId)) continue;
+      this.emit('reconciled', run.spec);
+      if (reply?.kind === 'COORD_COMPLETE' && reply.body.of === 'command') {
+        this.onChildComplete(link, reply.body);
+      } else if (reply?.kind === 'COORD_ERROR') {
+        this.onChildError(link, reply.body);
+      } else {
+        // Finished there, but its answer is no longer kept: the outcome is unknown.
+        settle(run, link.childId, { status: 'timedOut', leaves: link.subtree.leaves });
+        if (run.waiting.size === 0) this.finishAggregate(run);
+      }
+    }
+    if (!isAvailableState(link.state as CoordinationState)) return;
+    const timeoutMs = (run: Running) => childBudget(run.deadlineAt - this.host.kernel.now());
+    for (const commandId of report.missing) {
+      const run = this.running.get(commandId);
+      if (!run?.waiting.has(link.childId)) continue;
+      run.unacked.add(link.childId);
+      this.outbox.enqueue(link.childId, { ...run.spec, timeoutMs: timeoutMs(run) });
+    }
+  }
+
+  /** A child is gone (failed, disconnected, removed): what it owed is timed out. */
   onChildLost(link: Link): void {
     for (const run of [...this.running.values()]) {
       if (!run.waiting.has(link.childId)) continue;
@@ -370,7 +428,7 @@ export class CommandEngine {
   }
 
   private emit(
-    phase: 'received' | 'executed' | 'replied' | 'duplicate',
+    phase: 'received' | 'executed' | 'replied' | 'duplicate' | 'reconciled',
     spec: CommandSpec,
     status?: 'completed' | 'failed' | 'timedOut',
   ): void {

@@ -2,7 +2,7 @@
  * What a node remembers to act at most once: envelope ids and command ids it has seen, within
  * bounded windows, and the final answers of its latest commands, to repeat to a duplicate.
  */
-import type { MessageBodies } from '../../machines/index.js';
+import type { CommandReply } from '../../machines/index.js';
 
 /** Command ids (and envelope ids) remembered per node: a command among them never runs again. */
 export const DEDUP_WINDOW = 1_024;
@@ -14,9 +14,7 @@ export const DEDUP_WINDOW = 1_024;
 export const REPLAY_WINDOW = 16;
 
 /** A command's final answer. */
-export type Reply =
-  | { readonly kind: 'COORD_COMPLETE'; readonly body: MessageBodies['COORD_COMPLETE'] }
-  | { readonly kind: 'COORD_ERROR'; readonly body: MessageBodies['COORD_ERROR'] };
+export type Reply = CommandReply;
 
 function remember<V>(map: Map<string, V>, key: string, value: V, window: number): void {
   map.set(key, value);

@@ -40,7 +40,7 @@ export class NodeEndpoint implements CommandHost, ChildLinksHost {
   private session: string | null = null;
   private parentEpoch = 0;
   private seq = 0;
-  private readonly heartbeat = new Heartbeat(this);
+  private readonly heartbeat: Heartbeat;
   /** Set once shutting down; `forced` counts stragglers stopped here and below. */
   private shutdown: { pending: Set<string>; signalled: boolean; forced: number } | null = null;
   private readonly reports = new ParentReports(this);
@@ -52,6 +52,7 @@ export class NodeEndpoint implements CommandHost, ChildLinksHost {
     seeds: readonly ChildSeed[],
   ) {
     this.timers = new Timers(kernel.clock);
+    this.heartbeat = new Heartbeat(this);
     this.commands = new CommandEngine(this);
     this.children = new ChildLinks(this, seeds);
   }
@@ -62,15 +63,20 @@ export class NodeEndpoint implements CommandHost, ChildLinksHost {
   attach(actor: AnyActorRef, supervisor: AnyActorRef | null): void {
     this.actor = actor;
     this.supervisor = supervisor;
-    this.detachInbox ??= this.kernel.transport.attach(this.nodeId, this.receive);
+    if (!this.dead) this.detachInbox ??= this.kernel.transport.attach(this.nodeId, this.receive);
   }
 
-  /** Crash: stop answering at once, abort handlers, keep no timers. */
+  /**
+   * Crash: stop answering at once, abort handlers, keep no timers, and leave the transport (a
+   * crashed node neither receives nor acknowledges anything).
+   */
   kill(): void {
     this.dead = true;
     this.commands.kill();
     this.children.settleRemovals();
     this.timers.clearAll();
+    this.detachInbox?.();
+    this.detachInbox = null;
   }
 
   /** Release everything (the tree is shutting down or the node left it). */
@@ -98,11 +104,14 @@ export class NodeEndpoint implements CommandHost, ChildLinksHost {
     if (envelope.session !== this.session)
       return kernel.drop(this.nodeId, 'stale-session', envelope);
     if (envelope.epoch < link.epoch) return kernel.drop(this.nodeId, 'stale-epoch', envelope);
-    link.lastHeard = kernel.now();
+    this.heartbeat.heard(link, kernel.now());
     switch (envelope.kind) {
       case 'COORD_READY':
-      case 'COORD_STATUS':
         return this.children.reported(link, envelope.body.state, envelope.body.subtree);
+      case 'COORD_STATUS':
+        this.children.reported(link, envelope.body.state, envelope.body.subtree);
+        if (envelope.body.sync) this.commands.onSync(link, envelope.body.sync);
+        return;
       case 'COORD_ACK':
         if (this.children.acknowledged(link, envelope.body.ackOf)) return;
         return this.commands.onAck(link.childId, envelope.body.ackOf);
@@ -169,9 +178,15 @@ export class NodeEndpoint implements CommandHost, ChildLinksHost {
     switch (envelope.kind) {
       case 'COORD_COMMAND':
         return this.commands.onCommand(envelope);
-      case 'COORD_SYNC':
       case 'COORD_HEARTBEAT':
         this.sendToParent('COORD_STATUS', { state: this.state, subtree: this.subtree() });
+        return;
+      case 'COORD_SYNC':
+        this.sendToParent('COORD_STATUS', {
+          state: this.state,
+          subtree: this.subtree(),
+          sync: this.commands.syncReport(envelope.body.commandIds),
+        });
         return;
       case 'COORD_SHUTDOWN':
         if (!this.reports.shutdownReceived()) return;
@@ -229,9 +244,9 @@ export class NodeEndpoint implements CommandHost, ChildLinksHost {
       at: this.kernel.now(),
     }));
     if (from === null) return this.heartbeat.begin();
-    if (to === null || to === 'unreachable' || to === 'DISCONNECTED' || to === 'FAILED') {
-      this.commands.onChildLost(link);
-    }
+    // A suspected child may be alive behind a partition: what it owes is awaited until the
+    // command's deadline, and a SYNC collects it if the child answers again.
+    if (to === null || to === 'DISCONNECTED' || to === 'FAILED') this.commands.onChildLost(link);
     if ((to === null || to === 'unreachable') && this.shutdown?.pending.delete(link.childId)) {
       this.checkShutdownDone();
     }
@@ -246,10 +261,14 @@ export class NodeEndpoint implements CommandHost, ChildLinksHost {
     this.reports.changed();
   }
 
+  awaitedFrom(childId: string): string[] {
+    return this.commands.awaitedFrom(childId);
+  }
+
   /** Manual recovery: a fresh restart budget, then a recovery round now. */
   recover(): string[] {
     this.supervisor?.send({ type: 'budget.reset' });
-    return this.coordinating() ? this.children.restartUnavailable() : [];
+    return this.coordinating() ? this.children.restartUnavailable(false) : [];
   }
 
   /** Graceful removal: SHUTDOWN (drain) to the child, then `onDone` once it completed or timed out. */

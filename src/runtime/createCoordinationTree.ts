@@ -12,6 +12,7 @@ import {
 import { resolvePolicy } from '../policy/policy.js';
 import { shapeOf, subtreeIds, subtreeSizes, validateSpec } from '../spec/treeSpec.js';
 import { InProcessTransport } from '../transport/InProcessTransport.js';
+import type { Transport } from '../transport/Transport.js';
 import type { TreeEvent } from './events.js';
 import type { ChildSeed } from './ChildLinks.js';
 import { NodeEndpoint } from './NodeEndpoint.js';
@@ -48,7 +49,7 @@ export function createCoordinationTree(options: CoordinationTreeOptions): Coordi
   const rootId = options.root.id;
   const clock = options.clock ?? systemClock;
   // The default transport reports envelopes nobody receives (a removed node's mail).
-  const transport =
+  const transport: Transport =
     options.transport ??
     new InProcessTransport({ onUndeliverable: (e) => kernel.drop(e.to, 'undeliverable', e) });
   const kernel = new TreeKernel(
@@ -394,5 +395,15 @@ export function createCoordinationTree(options: CoordinationTreeOptions): Coordi
       return result;
     },
   };
+  // The transport stack runs on the tree's clock and reports into the tree.
+  transport.bind?.({
+    clock,
+    now: () => kernel.now(),
+    random: kernel.random,
+    emit: (make) => kernel.emit(make),
+    linkLost: (from, to) => endpoints.get(from)?.markUnreachable(to),
+    killNode: (nodeId) => tree.kill(nodeId),
+    reviveNode: (nodeId) => tree.revive(nodeId),
+  });
   return tree;
 }

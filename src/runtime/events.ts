@@ -10,6 +10,7 @@ import type {
   LinkState,
   CommandStatus,
 } from '../../machines/index.js';
+import type { TransportEvent } from '../transport/Transport.js';
 
 /** Why an envelope was dropped instead of acted on. */
 export type DropReason =
@@ -47,8 +48,12 @@ export interface LinkEvent {
 /** Progress of a command at one node. */
 export interface CommandEvent {
   readonly type: 'command';
-  /** `duplicate`: a command already finished arrived again, too late to repeat its answer. */
-  readonly phase: 'issued' | 'received' | 'executed' | 'replied' | 'finished' | 'duplicate';
+  /**
+   * `duplicate`: a command already finished arrived again, too late to repeat its answer.
+   * `reconciled`: a child's answer lost to a partition was recovered by COORD_SYNC.
+   */
+  readonly phase:
+    'issued' | 'received' | 'executed' | 'replied' | 'finished' | 'duplicate' | 'reconciled';
   readonly nodeId: string;
   readonly commandId: string;
   readonly name: string;
@@ -89,4 +94,5 @@ export type TreeEvent =
   | CommandEvent
   | MessageEvent
   | DroppedEvent
-  | NodeLifecycleEvent;
+  | NodeLifecycleEvent
+  | TransportEvent;

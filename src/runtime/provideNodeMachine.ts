@@ -22,7 +22,7 @@ export function provideNodeMachine(
       resetLinks: ({ context }) => endpointOf(context.nodeId).children.reset(context.initBudgetMs),
       sendInit: ({ context }) => endpointOf(context.nodeId).children.initRound(),
       restartUnavailable: ({ context }) =>
-        void endpointOf(context.nodeId).children.restartUnavailable(),
+        void endpointOf(context.nodeId).children.restartUnavailable(true),
       beginShutdown: ({ context }) =>
         endpointOf(context.nodeId).beginShutdown(
           context.shutdown?.mode ?? 'drain',

@@ -1,14 +1,81 @@
 /**
- * How envelopes travel between nodes. The runtime only ever calls these three methods, so
- * a link can be in-process, over NATS, or decorated (reliability, fault injection).
+ * How envelopes travel between nodes. The runtime only ever calls these methods, so a link can
+ * be in-process, over NATS, or decorated (reliable delivery, fault injection).
  */
 import type { AnyEnvelope } from '../../machines/index.js';
+import type { TreeClock } from '../runtime/Timers.js';
 
 /** Receives the envelopes addressed to one node. */
 export type Inbox = (envelope: AnyEnvelope) => void;
 
+/** A fault the fault-injecting transport applied. */
+export interface FaultEvent {
+  readonly type: 'fault';
+  /**
+   * `drop`, `duplicate`, `delay`, `reorder`: applied to one envelope. `partition` / `heal`: a
+   * link (`from → to`, both ways unless `oneWay`) was cut or restored. `crash` / `restart`: a
+   * node (`from`) was killed or brought back.
+   */
+  readonly fault:
+    'drop' | 'duplicate' | 'delay' | 'reorder' | 'partition' | 'heal' | 'crash' | 'restart';
+  readonly from: string;
+  readonly to?: string;
+  readonly oneWay?: boolean;
+  /** For `drop`: by chance (the link's drop rate) or because the link is partitioned. */
+  readonly cause?: 'chance' | 'partition';
+  /** The envelope it was applied to. */
+  readonly envelope?: AnyEnvelope;
+  /** For `delay` and `reorder`: how long the envelope was held, ms. */
+  readonly delayMs?: number;
+  readonly at: number;
+}
+
+/** What the reliable transport did on a link. */
+export interface DeliveryEvent {
+  readonly type: 'delivery';
+  /**
+   * `resent`: unacknowledged envelopes were sent again. `gave-up`: the link stayed silent past
+   * its budget; its unacknowledged envelopes are dropped and its sender's node is told.
+   */
+  readonly what: 'resent' | 'gave-up';
+  readonly from: string;
+  readonly to: string;
+  /** Envelopes concerned. */
+  readonly count: number;
+  readonly at: number;
+}
+
+/** Events a transport publishes on the tree's event stream. */
+export type TransportEvent = FaultEvent | DeliveryEvent;
+
+/**
+ * What the tree lends the transport it uses: its clock, randomness and event stream, and the
+ * hooks through which a transport reports a lost link or crashes a node (fault injection).
+ */
+export interface TransportHost {
+  /** The tree's clock: every transport timer runs on it (simulated in tests). */
+  readonly clock: TreeClock;
+  /** Clock time, ms. */
+  now(): number;
+  /** The tree's random source, in [0, 1). */
+  random(): number;
+  /** Publishes an event on `tree.events$` (built only if someone listens). */
+  emit(make: () => TransportEvent): void;
+  /** The link `from → to` gave up delivering: `from`'s node is told (a child becomes unreachable). */
+  linkLost(from: string, to: string): void;
+  /** Crashes a node (as `tree.kill`). */
+  killNode(nodeId: string): void;
+  /** Brings a crashed node back fresh (as `tree.revive`). */
+  reviveNode(nodeId: string): void;
+}
+
 /** A message transport. */
 export interface Transport {
+  /**
+   * Called once by the tree that uses the transport, before anything is attached. A decorator
+   * passes the host on to the transport it wraps.
+   */
+  bind?(host: TransportHost): void;
   /**
    * Routes envelopes addressed to `nodeId` into `inbox`. Returns a function that detaches it.
    * Attaching an id twice replaces the earlier inbox.
@@ -19,6 +86,6 @@ export interface Transport {
    * then lost (and the transport counts it).
    */
   send(envelope: AnyEnvelope): void;
-  /** Stops delivery; envelopes still queued are dropped. Idempotent. */
+  /** Stops delivery and every timer; envelopes still queued are dropped. Idempotent. */
   close(): void;
 }

@@ -72,8 +72,8 @@ export function sampleSpec(): NodeSpec {
 
 /** Fast policy for tests (simulated ms). */
 export const testPolicy: CoordinationPolicy = {
-  timeouts: { initMs: 2_000, commandMs: 2_000, ackMs: 500, heartbeatMs: 500, shutdownMs: 2_000 },
-  heartbeat: { intervalMs: 100 },
+  timeouts: { initMs: 2_000, commandMs: 2_000, ackMs: 500, heartbeatMs: 1_000, shutdownMs: 2_000 },
+  heartbeat: { intervalMs: 100, acceptablePauseMs: 300, minStdDevMs: 20 },
   retry: { initialDelayMs: 50, maxDelayMs: 400, jitter: 0 },
 };
 

@@ -21,19 +21,19 @@ describe('transition table', () => {
     // Act
     await settle(t.clock, t.tree.start()); //                      DISCONNECTED→CONNECTING→SYNCHRONIZED
     t.tree.kill('a1');
-    await advance(t.clock, 700); //                                 a: SYNCHRONIZED→DEGRADED
+    await advance(t.clock, 1_000); //                                 a: SYNCHRONIZED→DEGRADED
     t.tree.revive('a1');
     await advance(t.clock, 1_000); //                               a: DEGRADED→SYNCHRONIZED
     t.tree.kill('b1');
-    await advance(t.clock, 700); //                                 b: SYNCHRONIZED→FAILED→DISCONNECTED
+    await advance(t.clock, 1_000); //                                 b: SYNCHRONIZED→FAILED→DISCONNECTED
     t.tree.kill('c1');
-    await advance(t.clock, 700);
+    await advance(t.clock, 1_000);
     t.tree.kill('c2');
-    await advance(t.clock, 700); //                                 c: DEGRADED→FAILED
+    await advance(t.clock, 1_000); //                                 c: DEGRADED→FAILED
     transport.drop = (e) => e.kind === 'COORD_INIT' && e.to === 'd1';
     await settle(t.clock, t.tree.addNode('root', { id: 'd', children: [{ id: 'd1' }] })); // d: CONNECTING→FAILED
     t.tree.kill('a2');
-    await advance(t.clock, 700);
+    await advance(t.clock, 1_000);
     expect(t.tree.stateOf('a')).toBe('DEGRADED');
     await settle(t.clock, t.tree.shutdown()); //                     a: DEGRADED→DISCONNECTED; a3: SYNCHRONIZED→DISCONNECTED
     // Assert
