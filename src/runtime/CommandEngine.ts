@@ -183,9 +183,15 @@ export class CommandEngine {
       }
     }
     if (run.waiting.size === 0) return this.finishAggregate(run);
-    // The acknowledgement is due `ackMs` after the batch leaves, which may wait `maxDelayMs`.
-    const ackDue = kernel.policy.timeouts.ackMs + kernel.policy.batching.maxDelayMs;
-    run.timers.push(this.host.timers.set(() => this.onAckTimeout(run), ackDue));
+    this.awaitAck(run);
+  }
+
+  /** The acknowledgement is due `ackMs` after the batch leaves, which may wait `maxDelayMs`. */
+  private awaitAck(run: Running): void {
+    const { timeouts, batching } = this.host.kernel.policy;
+    run.timers.push(
+      this.host.timers.set(() => this.onAckTimeout(run), timeouts.ackMs + batching.maxDelayMs),
+    );
   }
 
   /** A child acknowledged an envelope of commands. */
@@ -279,12 +285,16 @@ export class CommandEngine {
       }
     }
     if (!isAvailableState(link.state as CoordinationState)) return;
-    const timeoutMs = (run: Running) => childBudget(run.deadlineAt - this.host.kernel.now());
+    const now = this.host.kernel.now();
     for (const commandId of report.missing) {
       const run = this.running.get(commandId);
       if (!run?.waiting.has(link.childId)) continue;
       run.unacked.add(link.childId);
-      this.outbox.enqueue(link.childId, { ...run.spec, timeoutMs: timeoutMs(run) });
+      this.outbox.enqueue(link.childId, {
+        ...run.spec,
+        timeoutMs: childBudget(run.deadlineAt - now),
+      });
+      this.awaitAck(run);
     }
   }
 
