@@ -47,7 +47,19 @@ export {
   type TimeoutPolicy,
 } from './policy/policy.js';
 export { validateSpec, type NodeSpec } from './spec/treeSpec.js';
-export type { Inbox, Transport } from './transport/Transport.js';
+export type {
+  DeliveryEvent,
+  FaultEvent,
+  Inbox,
+  Transport,
+  TransportEvent,
+  TransportHost,
+} from './transport/Transport.js';
+export {
+  ReliableTransport,
+  type ReliableTransportOptions,
+  type ReliableTransportStats,
+} from './reliability/ReliableTransport.js';
 export {
   InProcessTransport,
   type InProcessTransportOptions,
@@ -66,6 +78,7 @@ export {
 } from './errors.js';
 export type {
   AnyEnvelope,
+  CommandReply,
   CommandStatus,
   CoordinationState,
   Envelope,
@@ -75,4 +88,5 @@ export type {
   OutcomeCounts,
   ShutdownMode,
   SubtreeCounts,
+  SyncReport,
 } from '../machines/index.js';
