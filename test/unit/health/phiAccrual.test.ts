@@ -1,10 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  addSample,
-  firstEstimate,
-  phi,
-  timeToSuspect,
-} from '../../../src/health/phiAccrual.js';
+import { addSample, firstEstimate, phi, timeToSuspect } from '../../../src/health/phiAccrual.js';
 
 const akka = { minStdDevMs: 100, acceptablePauseMs: 3_000 };
 
