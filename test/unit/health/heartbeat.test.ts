@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { advance, createTestTree, settle, testPolicy } from '../../helpers/simulation.js';
-import { DEFAULT_POLICY, type TreeEvent } from '../../helpers/imports.js';
+import { FaultInjectingTransport } from 'fractal-coord/testing';
+import { DEFAULT_POLICY, InProcessTransport, type TreeEvent } from '../../helpers/imports.js';
 
 /** The test policy with the default heartbeat and failure detector (1 s, phi 8, pause 3 s). */
 const defaultHeartbeat = {
@@ -73,5 +74,31 @@ describe('Heartbeat', () => {
     expect(Math.min(...syncs)).toBe(DEFAULT_POLICY.heartbeat.minIntervalMs);
     expect(syncs.at(-1)).toBe(DEFAULT_POLICY.heartbeat.minIntervalMs);
     await settle(t.clock, t.tree.shutdown());
+  });
+});
+
+describe('Heartbeat under jitter', () => {
+  const leaves = ['eu-1', 'eu-2', 'eu-3', 'us-1', 'us-2'];
+  const parentOf = (leaf: string) => leaf.slice(0, 2);
+
+  async function suspicionsWithReplyDelay(delayMs: readonly [number, number]): Promise<number> {
+    // Arrange: every leaf's messages to its parent are delayed by a random time in the range
+    const faults = new FaultInjectingTransport(new InProcessTransport(), { seed: 5 });
+    const t = createTestTree({ policy: defaultHeartbeat, transport: faults });
+    await settle(t.clock, t.tree.start());
+    for (const leaf of leaves) faults.setLink(leaf, parentOf(leaf), { delayMs });
+    // Act: two idle minutes
+    await advance(t.clock, 120_000, 50);
+    const suspicions = t.events.filter((e) => e.type === 'link' && e.to === 'unreachable');
+    await settle(t.clock, t.tree.shutdown());
+    return suspicions.length;
+  }
+
+  it('should not suspect children whose answers jitter within the acceptable pause', async () => {
+    expect(await suspicionsWithReplyDelay([0, 2_500])).toBe(0);
+  });
+
+  it('should suspect children whose answers come later than the acceptable pause allows', async () => {
+    expect(await suspicionsWithReplyDelay([6_000, 9_000])).toBeGreaterThan(0);
   });
 });
