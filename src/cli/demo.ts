@@ -1,9 +1,11 @@
 /**
  * The terminal demo: a three-level tree starts, runs commands, loses a node, degrades,
- * recovers and shuts down, printing every state change as it happens.
+ * recovers, rides out a network partition and shuts down, printing every state change as it
+ * happens.
  */
 import type { CoordinationState, CoordinationTree, NodeSpec, TreeEvent } from '../index.js';
-import { createCoordinationTree } from '../index.js';
+import { createCoordinationTree, InProcessTransport, ReliableTransport } from '../index.js';
+import { FaultInjectingTransport } from '../testing/index.js';
 
 /** Demo options. */
 export interface DemoOptions {
@@ -51,9 +53,15 @@ export async function runDemo(options: DemoOptions = {}): Promise<void> {
   const depths = depthOf(SPEC);
   const say = (line: string): void => print(`${stamp()}  ${line}`);
 
+  // The network: in-process, with faults injected on demand, under reliable delivery.
+  const faults = new FaultInjectingTransport(new InProcessTransport(), { seed: 1 });
+  const runs = new Map<string, number>();
   const tree: CoordinationTree = createCoordinationTree({
     root: SPEC,
+    transport: new ReliableTransport(faults, { resendInitialMs: 50, resendMaxMs: 400 }),
     handler: async (command, { nodeId, signal }) => {
+      const run = `${nodeId}:${command.id}`;
+      runs.set(run, (runs.get(run) ?? 0) + 1);
       await new Promise((resolve, reject) => {
         const timer = setTimeout(resolve, 20 + Math.random() * 30);
         signal.addEventListener('abort', () => {
@@ -64,8 +72,8 @@ export async function runDemo(options: DemoOptions = {}): Promise<void> {
       return `${nodeId} ran ${command.name}`;
     },
     policy: {
-      heartbeat: { intervalMs: 200 },
-      timeouts: { heartbeatMs: 1_000, initMs: 3_000, commandMs: 3_000, shutdownMs: 3_000 },
+      heartbeat: { intervalMs: 200, acceptablePauseMs: 500 },
+      timeouts: { heartbeatMs: 2_000, initMs: 3_000, commandMs: 3_000, shutdownMs: 3_000 },
       retry: { initialDelayMs: 200, maxDelayMs: 1_000 },
     },
   });
@@ -78,18 +86,25 @@ export async function runDemo(options: DemoOptions = {}): Promise<void> {
       );
     } else if (event.type === 'node') {
       say(`⚡ ${event.nodeId} ${event.change}`);
+    } else if (event.type === 'fault' && (event.fault === 'partition' || event.fault === 'heal')) {
+      say(
+        `${event.fault === 'partition' ? '✂' : '⚭'} link ${event.from} ↔ ${event.to} ${event.fault === 'partition' ? 'cut' : 'healed'}`,
+      );
     }
   });
 
-  const command = async (name: string): Promise<void> => {
+  const command = async (name: string, meanwhile?: () => Promise<void>): Promise<string> => {
     say(`▶ command "${name}" issued at the root`);
     const t0 = Date.now();
-    const result = await tree.command(name, { at: new Date().toISOString() });
+    const pending = tree.command(name, { at: new Date().toISOString() });
+    await meanwhile?.();
+    const result = await pending;
     const { completed, failed, skipped, timedOut } = result.counts;
     say(
       `◀ command "${name}" ${result.status} in ${Date.now() - t0} ms: ` +
         `${completed} completed, ${failed} failed, ${skipped} skipped, ${timedOut} timed out`,
     );
+    return result.commandId;
   };
   const pause = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
   const waitFor = async (
@@ -112,6 +127,17 @@ export async function runDemo(options: DemoOptions = {}): Promise<void> {
   tree.revive('eu-2');
   await waitFor('root', 'SYNCHRONIZED', 5_000);
   await command('deploy');
+  say('✂ the link ap ↔ ap-2 is cut while a command runs, and heals a second later');
+  const commandId = await command('migrate', async () => {
+    await pause(5);
+    faults.partition('ap', 'ap-2');
+    await pause(1_000);
+    faults.heal('ap', 'ap-2');
+  });
+  const migrations = runs.get(`ap-2:${commandId}`) ?? 0;
+  say(
+    `  ap-2 ran "migrate" ${migrations === 1 ? 'once' : `${migrations} times`}; nothing was lost`,
+  );
   say('■ shutting down (drain)');
   const result = await tree.shutdown({ mode: 'drain' });
   say(

@@ -5,7 +5,7 @@ describe('the demo (npm start)', () => {
   it('should start, degrade on a crash, recover and shut down gracefully', async () => {
     // Arrange
     const lines: string[] = [];
-    // Act: real time, about 1.5 s
+    // Act: real time, about 3 s
     await runDemo({ print: (line) => lines.push(line), color: false });
     // Assert
     const text = lines.join('\n');
@@ -13,6 +13,9 @@ describe('the demo (npm start)', () => {
     expect(text).toMatch(/eu\s+SYNCHRONIZED → DEGRADED\s+1 child unavailable/);
     expect(text).toMatch(/command "deploy" partial .*1 skipped/);
     expect(text).toMatch(/eu\s+DEGRADED → SYNCHRONIZED/);
+    expect(text).toMatch(/link ap ↔ ap-2 cut[\s\S]*link ap ↔ ap-2 healed/);
+    expect(text).toMatch(/command "migrate" completed .*7 completed/);
+    expect(text).toMatch(/ap-2 ran "migrate" once/);
     expect(text).toMatch(/root\s+SYNCHRONIZED → DISCONNECTED\s+shutdown complete/);
     expect(text).toMatch(/shutdown graceful/);
   });
