@@ -72,7 +72,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<void> {
       return `${nodeId} ran ${command.name}`;
     },
     policy: {
-      heartbeat: { intervalMs: 200, acceptablePauseMs: 500 },
+      heartbeat: { intervalMs: 200, acceptablePauseMs: 1_000 },
       timeouts: { heartbeatMs: 2_000, initMs: 3_000, commandMs: 3_000, shutdownMs: 3_000 },
       retry: { initialDelayMs: 200, maxDelayMs: 1_000 },
     },
@@ -121,17 +121,17 @@ export async function runDemo(options: DemoOptions = {}): Promise<void> {
   await command('deploy');
   say('✖ crashing eu-2 (it stops answering; eu notices by missed heartbeats)');
   tree.kill('eu-2');
-  await waitFor('eu', 'DEGRADED', 3_000);
+  await waitFor('eu', 'DEGRADED', 5_000);
   await command('deploy');
   say('↻ eu-2 restarts; eu re-initialises it on its next recovery round');
   tree.revive('eu-2');
   await waitFor('root', 'SYNCHRONIZED', 5_000);
   await command('deploy');
-  say('✂ the link ap ↔ ap-2 is cut while a command runs, and heals a second later');
+  say('✂ the link ap ↔ ap-2 is cut while a command runs, and heals 600 ms later');
   const commandId = await command('migrate', async () => {
     await pause(5);
     faults.partition('ap', 'ap-2');
-    await pause(1_000);
+    await pause(600);
     faults.heal('ap', 'ap-2');
   });
   const migrations = runs.get(`ap-2:${commandId}`) ?? 0;
