@@ -1,7 +1,13 @@
 import { describe, expect, it } from 'vitest';
+import { FaultInjectingTransport } from 'fractal-coord/testing';
 import { FilteringTransport } from '../../helpers/FilteringTransport.js';
 import { advance, createTestTree, settle } from '../../helpers/simulation.js';
-import type { AnyEnvelope, CommandResult } from '../../helpers/imports.js';
+import {
+  InProcessTransport,
+  ReliableTransport,
+  type AnyEnvelope,
+  type CommandResult,
+} from '../../helpers/imports.js';
 
 /** Whether an envelope crosses the link between `a` and `b`, either way. */
 const across = (a: string, b: string) => (e: AnyEnvelope) =>
@@ -75,6 +81,41 @@ describe('reconciliation after a partition (COORD_SYNC)', () => {
         (e.envelope.body.sync?.missing.length ?? 0) > 0,
     );
     expect(missing.length).toBeGreaterThan(0);
+    await settle(t.clock, t.tree.shutdown());
+  });
+});
+
+describe('fencing across a partition', () => {
+  it('should drop resends of an older epoch, and still collect the answer through SYNC', async () => {
+    // Arrange: over a reliable transport, eu-1 runs a 300 ms command and is cut off meanwhile
+    const faults = new FaultInjectingTransport(new InProcessTransport(), { seed: 9 });
+    const transport = new ReliableTransport(faults, { resendInitialMs: 100, resendMaxMs: 400 });
+    const ran: string[] = [];
+    const t = createTestTree({
+      transport,
+      handler: (command, context) =>
+        new Promise((resolve) => {
+          ran.push(`${context.nodeId}:${command.id}`);
+          t.clock.setTimeout(() => resolve(context.nodeId), 300);
+        }),
+    });
+    await settle(t.clock, t.tree.start());
+    let result: CommandResult | undefined;
+    void t.tree.command('deploy', undefined, { timeoutMs: 10_000 }).then((r) => (result = r));
+    await advance(t.clock, 50);
+    faults.partition('eu', 'eu-1');
+    await advance(t.clock, 1_500);
+    // Act: a manual recovery re-INITs eu-1 in a new epoch (blocked too), then the link heals
+    void t.tree.recover('eu');
+    await advance(t.clock, 500);
+    faults.heal('eu', 'eu-1');
+    await advance(t.clock, 3_000);
+    // Assert: eu-1's resent answer of the old epoch was fenced, never acted on; a SYNC of the new
+    // epoch collected it; eu-1 ran the command once
+    expect(t.tree.stats.dropped['stale-epoch']).toBeGreaterThan(0);
+    expect(result?.status).toBe('completed');
+    expect(ran.filter((r) => r.startsWith('eu-1:'))).toHaveLength(1);
+    expect(t.tree.stateOf('eu')).toBe('SYNCHRONIZED');
     await settle(t.clock, t.tree.shutdown());
   });
 });
