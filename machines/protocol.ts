@@ -143,7 +143,12 @@ export interface MessageBodies {
      */
     readonly leaves?: number;
   };
-  COORD_READY: { readonly state: CoordinationState; readonly subtree: SubtreeCounts };
+  COORD_READY: {
+    readonly state: CoordinationState;
+    readonly subtree: SubtreeCounts;
+    /** The node's incarnation: new each time it starts fresh. */
+    readonly incarnation: string;
+  };
   COORD_COMPLETE:
     | {
         readonly of: 'command';
@@ -165,6 +170,8 @@ export type CommandReply =
  * reached it.
  */
 export interface SyncReport {
+  /** The child's incarnation: a restarted node has a new one (and remembers nothing older). */
+  readonly incarnation: string;
   readonly finished: readonly { readonly commandId: string; readonly reply?: CommandReply }[];
   readonly running: readonly string[];
   readonly missing: readonly string[];

@@ -27,6 +27,9 @@ export interface Link {
   epoch: number;
   /** Clock time the child was last heard from, ms. */
   lastHeard: number;
+  /** The child's incarnation as last reported (READY or SYNC answer), and since when, ms. */
+  incarnation: string;
+  joinedAt: number;
   /** The failure detector's view of the child's inter-arrival times. */
   readonly arrivals: ArrivalStats;
   /** The child's last reported subtree (or its shape's, before it answered). */
@@ -114,6 +117,13 @@ export class ChildLinks {
     this.host.timers.clear(link.initTimer);
     link.initTimer = null;
     this.set(link, state, subtree);
+  }
+
+  /** The child reported its incarnation: a new one means it restarted (since now). */
+  incarnationSeen(link: Link, incarnation: string): void {
+    if (incarnation === link.incarnation) return;
+    link.incarnation = incarnation;
+    link.joinedAt = this.host.kernel.now();
   }
 
   /** A child acknowledged an envelope; true if it was the link's INIT. */
@@ -278,6 +288,8 @@ export class ChildLinks {
       state: 'pending',
       epoch: 1,
       lastHeard: this.host.kernel.now(),
+      incarnation: '',
+      joinedAt: 0,
       arrivals: firstEstimate(this.host.kernel.policy.heartbeat.intervalMs),
       subtree,
       initId: null,

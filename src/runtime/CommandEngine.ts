@@ -248,7 +248,7 @@ export class CommandEngine {
   }
 
   /** This node's answer to its parent's SYNC: where it is with each command asked about. */
-  syncReport(commandIds: readonly string[]): SyncReport {
+  syncReport(incarnation: string, commandIds: readonly string[]): SyncReport {
     const finished: { commandId: string; reply?: CommandReply }[] = [];
     const running: string[] = [];
     const missing: string[] = [];
@@ -262,12 +262,13 @@ export class CommandEngine {
         missing.push(commandId);
       }
     }
-    return { finished, running, missing };
+    return { incarnation, finished, running, missing };
   }
 
   /**
    * A child answered a SYNC: a command it finished meanwhile is taken from its answer, not run
-   * again; one it never received is sent again; one it still runs is awaited.
+   * again; one it never received is sent again (unless the child restarted since it was sent:
+   * then its outcome is unknown); one it still runs is awaited.
    */
   onSync(link: Link, report: SyncReport): void {
     for (const { commandId, reply } of report.finished) {
@@ -289,6 +290,12 @@ export class CommandEngine {
     for (const commandId of report.missing) {
       const run = this.running.get(commandId);
       if (!run?.waiting.has(link.childId)) continue;
+      if (link.joinedAt > run.receivedAt) {
+        // The child (re)started since: an earlier incarnation may have run it. At most once.
+        settle(run, link.childId, { status: 'timedOut', leaves: link.subtree.leaves });
+        if (run.waiting.size === 0) this.finishAggregate(run);
+        continue;
+      }
       run.unacked.add(link.childId);
       this.outbox.enqueue(link.childId, {
         ...run.spec,

@@ -34,6 +34,8 @@ export class NodeEndpoint implements CommandHost, ChildLinksHost {
   reason = 'created';
   /** Crashed (killed) or finished: drops everything. */
   dead = false;
+  /** This node's incarnation: a node that starts fresh gets a new one. */
+  readonly incarnation: string;
   private actor: AnyActorRef | null = null;
   private supervisor: AnyActorRef | null = null;
   private detachInbox: (() => void) | null = null;
@@ -51,6 +53,7 @@ export class NodeEndpoint implements CommandHost, ChildLinksHost {
     readonly parentId: string,
     seeds: readonly ChildSeed[],
   ) {
+    this.incarnation = kernel.newId();
     this.timers = new Timers(kernel.clock);
     this.heartbeat = new Heartbeat(this);
     this.commands = new CommandEngine(this);
@@ -107,8 +110,10 @@ export class NodeEndpoint implements CommandHost, ChildLinksHost {
     this.heartbeat.heard(link, kernel.now());
     switch (envelope.kind) {
       case 'COORD_READY':
+        this.children.incarnationSeen(link, envelope.body.incarnation);
         return this.children.reported(link, envelope.body.state, envelope.body.subtree);
       case 'COORD_STATUS':
+        if (envelope.body.sync) this.children.incarnationSeen(link, envelope.body.sync.incarnation);
         this.children.reported(link, envelope.body.state, envelope.body.subtree);
         if (envelope.body.sync) this.commands.onSync(link, envelope.body.sync);
         return;
@@ -185,7 +190,7 @@ export class NodeEndpoint implements CommandHost, ChildLinksHost {
         this.sendToParent('COORD_STATUS', {
           state: this.state,
           subtree: this.subtree(),
-          sync: this.commands.syncReport(envelope.body.commandIds),
+          sync: this.commands.syncReport(this.incarnation, envelope.body.commandIds),
         });
         return;
       case 'COORD_SHUTDOWN':

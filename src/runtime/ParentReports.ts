@@ -20,6 +20,7 @@ export interface ParentReportsHost {
   readonly state: CoordinationState;
   readonly reason: string;
   readonly dead: boolean;
+  readonly incarnation: string;
   subtree(): SubtreeCounts;
   sendToParent<K extends MessageKind>(kind: K, body: MessageBodies[K]): string;
 }
@@ -66,7 +67,11 @@ export class ParentReports {
         this.everJoined = true;
         const subtree = host.subtree();
         this.lastKey = statusKey(host.state, subtree);
-        host.sendToParent('COORD_READY', { state: host.state, subtree });
+        host.sendToParent('COORD_READY', {
+          state: host.state,
+          subtree,
+          incarnation: host.incarnation,
+        });
         return;
       }
       if (host.state === 'FAILED') {

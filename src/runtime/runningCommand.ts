@@ -8,6 +8,8 @@ import type { TimerHandle } from './Timers.js';
 /** A command running (leaf) or in flight (coordinator) at a node. */
 export interface Running {
   readonly spec: CommandSpec;
+  /** Clock time it was received here, ms. */
+  readonly receivedAt: number;
   /** Clock time by which this node answers, ms. */
   readonly deadlineAt: number;
   readonly timers: TimerHandle[];
@@ -29,6 +31,7 @@ export interface Running {
 export function newRunning(spec: CommandSpec, receivedAt: number): Running {
   return {
     spec,
+    receivedAt,
     deadlineAt: receivedAt + spec.timeoutMs,
     timers: [],
     waiting: new Set(),

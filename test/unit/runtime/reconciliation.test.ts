@@ -119,3 +119,30 @@ describe('fencing across a partition', () => {
     await settle(t.clock, t.tree.shutdown());
   });
 });
+
+describe('reconciliation with a restarted child', () => {
+  it('should not send a command again to a child that restarted since: an earlier incarnation may have run it', async () => {
+    // Arrange: eu-1 runs a command, but its answer is lost; then it crashes and comes back fresh
+    const transport = new FilteringTransport();
+    const t = createTestTree({ transport });
+    await settle(t.clock, t.tree.start());
+    transport.drop = (e) => e.from === 'eu-1' && e.kind === 'COORD_COMPLETE';
+    let result: CommandResult | undefined;
+    void t.tree.command('deploy', undefined, { timeoutMs: 10_000 }).then((r) => (result = r));
+    await advance(t.clock, 50);
+    expect(t.executions.filter((r) => r.startsWith('eu-1:'))).toHaveLength(1);
+    t.tree.kill('eu-1');
+    await advance(t.clock, 1_000); // suspected; the command still awaits it
+    t.tree.revive('eu-1');
+    // Its READY is lost, so eu still suspects it when it asks for a SYNC after the re-INIT
+    transport.drop = (e) => e.from === 'eu-1' && e.kind === 'COORD_READY';
+    void t.tree.recover('eu');
+    // Act
+    await advance(t.clock, 1_000);
+    // Assert: the fresh eu-1 said the command was missing; it was not sent again
+    expect(t.executions.filter((r) => r.startsWith('eu-1:'))).toHaveLength(1);
+    expect(result?.outcomes.get('eu-1')).toEqual({ status: 'timedOut', leaves: 1 });
+    transport.drop = () => false;
+    await settle(t.clock, t.tree.shutdown());
+  });
+});
