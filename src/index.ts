@@ -33,6 +33,13 @@ export type {
   TreeEvent,
 } from './runtime/events.js';
 export type { TreeStats } from './runtime/TreeKernel.js';
+export {
+  ConformanceMonitor,
+  EXECUTION_WINDOW,
+  VIOLATIONS_KEPT,
+  type ConformanceRule,
+  type ViolationEvent,
+} from './conformance/ConformanceMonitor.js';
 export { systemClock, type TreeClock } from './runtime/Timers.js';
 export { CLIENT_ID } from './runtime/TreeClient.js';
 export {

@@ -9,6 +9,7 @@ import {
   TreeLifecycleError,
   UnknownNodeError,
 } from '../errors.js';
+import { ConformanceMonitor } from '../conformance/ConformanceMonitor.js';
 import { resolvePolicy } from '../policy/policy.js';
 import { shapeOf, subtreeIds, subtreeSizes, validateSpec } from '../spec/treeSpec.js';
 import { InProcessTransport } from '../transport/InProcessTransport.js';
@@ -59,6 +60,10 @@ export function createCoordinationTree(options: CoordinationTreeOptions): Coordi
     options.handler,
     options.random ?? Math.random,
   );
+  if (options.monitor === true) {
+    const monitor = new ConformanceMonitor((violation) => kernel.events.next(violation));
+    kernel.events.subscribe((event) => monitor.observe(event));
+  }
   const endpoints = new Map<string, NodeEndpoint>();
   const dead = new Set<string>();
   let status: TreeStatus = 'created';

@@ -10,6 +10,7 @@ import type {
   LinkState,
   CommandStatus,
 } from '../../machines/index.js';
+import type { ViolationEvent } from '../conformance/ConformanceMonitor.js';
 import type { TransportEvent } from '../transport/Transport.js';
 
 /** Why an envelope was dropped instead of acted on. */
@@ -95,4 +96,5 @@ export type TreeEvent =
   | MessageEvent
   | DroppedEvent
   | NodeLifecycleEvent
-  | TransportEvent;
+  | TransportEvent
+  | ViolationEvent;

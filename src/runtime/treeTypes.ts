@@ -34,6 +34,12 @@ export interface CoordinationTreeOptions {
   readonly transport?: Transport;
   /** Random source for retry jitter, in [0, 1). Default `Math.random`. */
   readonly random?: () => number;
+  /**
+   * Runs a conformance monitor over the tree's events: a breach of the protocol (a transition
+   * outside the table, a command before READY, a message after shutdown, a handler run twice)
+   * appears on `events$` as a `violation` event. Costs building every event. Default false.
+   */
+  readonly monitor?: boolean;
 }
 
 /** One node as {@link CoordinationTree.snapshot} shows it. */

@@ -86,8 +86,11 @@ export interface TestTree {
   readonly executions: string[];
   /** Transitions seen, in order. */
   transitions(nodeId?: string): TransitionEvent[];
-  /** Fails the test if any observed transition is outside the table. */
-  expectOnlyTableTransitions(): void;
+  /**
+   * Fails the test if any observed transition is outside the table, or the conformance monitor
+   * (on in test trees) reported any violation.
+   */
+  expectConformance(): void;
 }
 
 /** Builds a tree on a SimulatedClock with the test policy; `options` override. */
@@ -103,6 +106,7 @@ export function createTestTree(
     clock,
     random: () => 0.5,
     policy: testPolicy,
+    monitor: true,
     handler: (command, context) => {
       executions.push(`${context.nodeId}:${command.id}`);
       return `${context.nodeId}:${command.name}`;
@@ -120,12 +124,13 @@ export function createTestTree(
         (e): e is TransitionEvent =>
           e.type === 'transition' && (nodeId === undefined || e.nodeId === nodeId),
       ),
-    expectOnlyTableTransitions() {
+    expectConformance() {
       const bad = events.filter(
         (e): e is TransitionEvent =>
           e.type === 'transition' && !isAllowedTransitionFor(e.from, e.to),
       );
       expect(bad.map((e) => `${e.nodeId}: ${e.from} → ${e.to}`)).toEqual([]);
+      expect(events.filter((e) => e.type === 'violation')).toEqual([]);
     },
   };
 }

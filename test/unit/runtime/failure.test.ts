@@ -61,7 +61,7 @@ describe('failure and recovery', () => {
     ]);
     const result = await settle(t.clock, t.tree.command('deploy'));
     expect(result.status).toBe('completed');
-    t.expectOnlyTableTransitions();
+    t.expectConformance();
     await settle(t.clock, t.tree.shutdown());
   });
 
@@ -100,7 +100,7 @@ describe('failure and recovery', () => {
     expect(t.transitions('root').find((e) => e.to === 'FAILED')?.reason).toBe(
       'a critical child is unavailable',
     );
-    t.expectOnlyTableTransitions();
+    t.expectConformance();
     await settle(t.clock, t.tree.shutdown({ timeoutMs: 1_000 }));
   });
 
@@ -142,7 +142,7 @@ describe('failure and recovery', () => {
     expect(t.transitions('root').find((e) => e.to === 'FAILED')?.reason).toBe(
       'restart budget exhausted',
     );
-    t.expectOnlyTableTransitions();
+    t.expectConformance();
     await settle(t.clock, t.tree.shutdown({ timeoutMs: 1_000 }));
   });
 
@@ -198,7 +198,7 @@ describe('failure and recovery', () => {
     // Assert
     expect(t.tree.stateOf('root')).toBe('SYNCHRONIZED');
     expect(t.tree.stateOf('a')).toBe('SYNCHRONIZED');
-    t.expectOnlyTableTransitions();
+    t.expectConformance();
     await settle(t.clock, t.tree.shutdown());
   });
 
@@ -233,7 +233,7 @@ describe('failure and recovery', () => {
     const result = await settle(t.clock, t.tree.recover('root'));
     // Assert
     expect(result).toMatchObject({ nodeId: 'root', state: 'SYNCHRONIZED', unavailable: [] });
-    t.expectOnlyTableTransitions();
+    t.expectConformance();
     await settle(t.clock, t.tree.shutdown());
   });
 });

@@ -23,7 +23,7 @@ describe('tree lifecycle', () => {
     const root = t.tree.snapshot().nodes['root']!;
     expect(root.links).toEqual({ eu: 'SYNCHRONIZED', us: 'SYNCHRONIZED' });
     expect(root.subtree).toMatchObject({ nodes: 8, leaves: 5, byState: { SYNCHRONIZED: 8 } });
-    t.expectOnlyTableTransitions();
+    t.expectConformance();
     await settle(t.clock, t.tree.shutdown());
   });
 
@@ -74,7 +74,7 @@ describe('tree lifecycle', () => {
     seen.forEach((step, i) => expect(step).toBe(cycle[i % 3]));
     expect(t.transitions('root').map((e) => `${e.from}>${e.to}:${e.reason}`)).toEqual(cycle);
     expect(t.tree.stateOf('root')).toBe('DISCONNECTED');
-    t.expectOnlyTableTransitions();
+    t.expectConformance();
     await settle(t.clock, t.tree.shutdown({ timeoutMs: 500 }));
   });
 

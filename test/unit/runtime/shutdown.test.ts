@@ -104,7 +104,7 @@ describe('shutdown', () => {
     });
     expect(t.clock.now()).toBeLessThan(2_000 + 1_000); // start took < 2 s, shutdown ≤ its deadline
     expect(pendingTimers(t.clock)).toBe(0);
-    t.expectOnlyTableTransitions();
+    t.expectConformance();
   });
 
   it('should shut down a tree whose root failed', async () => {

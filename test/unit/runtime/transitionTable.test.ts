@@ -40,6 +40,6 @@ describe('transition table', () => {
     const seen = new Set(t.transitions().map((e) => `${e.from}→${e.to}`));
     const table = new Set(ALLOWED_TRANSITIONS.map(([from, to]) => `${from}→${to}`));
     expect([...seen].sort()).toEqual([...table].sort());
-    t.expectOnlyTableTransitions();
+    t.expectConformance();
   });
 });

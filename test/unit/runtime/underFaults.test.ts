@@ -94,7 +94,7 @@ describe('the runtime under faults', () => {
       expect(shutdown.mode).toBe('drain');
       expect(t.tree.status).toBe('shutDown');
       expect(pendingTimers(t.clock)).toBe(0);
-      t.expectOnlyTableTransitions();
+      t.expectConformance();
     });
   }
 
@@ -142,7 +142,7 @@ describe('the runtime under faults', () => {
       expect(states.filter((s) => !s.endsWith(':SYNCHRONIZED'))).toEqual([]);
       expect(shutdown.graceful).toBe(true);
       expect(pendingTimers(t.clock)).toBe(0);
-      t.expectOnlyTableTransitions();
+      t.expectConformance();
     });
   }
 });
