@@ -46,7 +46,7 @@ async function measure(levels: number, rounds: number): Promise<Row> {
     root: spec,
     handler: () => 'ok',
     policy: {
-      timeouts: { initMs: 120_000, commandMs: 120_000, heartbeatMs: 120_000, ackMs: 60_000 },
+      timeouts: { initMs: 120_000, commandMs: 120_000, ackMs: 60_000 },
       heartbeat: { intervalMs: 60_000 },
     },
   });

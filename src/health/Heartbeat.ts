@@ -26,8 +26,8 @@ export interface HeartbeatHost {
   coordinating(): boolean;
   setLink(link: Link, to: 'unreachable'): void;
   sendToChild<K extends MessageKind>(link: Link, kind: K, body: MessageBodies[K]): string;
-  /** The commands this node awaits from a child (asked about in a COORD_SYNC). */
-  awaitedFrom(childId: string): string[];
+  /** Asks a suspected child where it is (a SYNC, or its unacknowledged INIT again). */
+  probe(link: Link): void;
 }
 
 /** Phi below which a child counts as healthy (the interval may stretch). */
@@ -101,9 +101,7 @@ export class Heartbeat {
       if (link.removal || link.state === 'pending') continue;
       if (link.state === 'unreachable') {
         suspected = true;
-        this.host.sendToChild(link, 'COORD_SYNC', {
-          commandIds: this.host.awaitedFrom(link.childId),
-        });
+        this.host.probe(link);
         continue;
       }
       if (!isAvailableState(link.state)) {

@@ -13,7 +13,10 @@ export interface TimeoutPolicy {
   readonly commandMs?: number;
   /** How long a parent waits for a child's COORD_ACK of a command before it deems the child unreachable, ms. Default 2 000. */
   readonly ackMs?: number;
-  /** Silence after which a child is suspected whatever the failure detector has learned, ms. Default 10 000. */
+  /**
+   * Silence after which a child is suspected whatever the failure detector has learned, ms; at
+   * least twice `heartbeat.maxIntervalMs`. Default the larger of 10 000 and 3 × `maxIntervalMs`.
+   */
   readonly heartbeatMs?: number;
   /** Budget of a graceful shutdown; stragglers are force-stopped past it, ms. Default 10 000. */
   readonly shutdownMs?: number;
@@ -171,8 +174,6 @@ function check(path: string, value: unknown, kind: Check): void {
  * @throws InvalidPolicyError naming the field, the rule and the value.
  */
 export function resolvePolicy(input: CoordinationPolicy = {}): ResolvedPolicy {
-  const timeouts = { ...DEFAULT_POLICY.timeouts, ...input.timeouts };
-  const retry = { ...DEFAULT_POLICY.retry, ...input.retry };
   const intervalMs = input.heartbeat?.intervalMs ?? DEFAULT_POLICY.heartbeat.intervalMs;
   const heartbeat = {
     ...DEFAULT_POLICY.heartbeat,
@@ -180,11 +181,28 @@ export function resolvePolicy(input: CoordinationPolicy = {}): ResolvedPolicy {
     maxIntervalMs: intervalMs * 2,
     ...input.heartbeat,
   };
+  const timeouts = {
+    ...DEFAULT_POLICY.timeouts,
+    heartbeatMs: Math.max(DEFAULT_POLICY.timeouts.heartbeatMs, 3 * heartbeat.maxIntervalMs),
+    ...input.timeouts,
+  };
+  const retry = { ...DEFAULT_POLICY.retry, ...input.retry };
   const degradation = { ...DEFAULT_POLICY.degradation, ...input.degradation };
   const restartBudget = { ...DEFAULT_POLICY.restartBudget, ...input.restartBudget };
   const batching = { ...DEFAULT_POLICY.batching, ...input.batching };
   const concurrency = { ...DEFAULT_POLICY.concurrency, ...input.concurrency };
 
+  check('heartbeat.intervalMs', heartbeat.intervalMs, 'positiveMs');
+  check('heartbeat.minIntervalMs', heartbeat.minIntervalMs, 'positiveMs');
+  check('heartbeat.maxIntervalMs', heartbeat.maxIntervalMs, 'positiveMs');
+  if (
+    heartbeat.minIntervalMs > heartbeat.intervalMs ||
+    heartbeat.intervalMs > heartbeat.maxIntervalMs
+  ) {
+    throw new InvalidPolicyError(
+      `policy.heartbeat needs minIntervalMs ≤ intervalMs ≤ maxIntervalMs; got ${heartbeat.minIntervalMs} ≤ ${heartbeat.intervalMs} ≤ ${heartbeat.maxIntervalMs} (ms).`,
+    );
+  }
   for (const key of ['initMs', 'commandMs', 'ackMs', 'heartbeatMs', 'shutdownMs'] as const) {
     check(`timeouts.${key}`, timeouts[key], 'positiveMs');
   }
@@ -196,15 +214,9 @@ export function resolvePolicy(input: CoordinationPolicy = {}): ResolvedPolicy {
   if (!Array.isArray(retry.nonRetriableCodes)) {
     throw new InvalidPolicyError('policy.retry.nonRetriableCodes must be an array of strings.');
   }
-  check('heartbeat.intervalMs', heartbeat.intervalMs, 'positiveMs');
-  check('heartbeat.minIntervalMs', heartbeat.minIntervalMs, 'positiveMs');
-  check('heartbeat.maxIntervalMs', heartbeat.maxIntervalMs, 'positiveMs');
-  if (
-    heartbeat.minIntervalMs > heartbeat.intervalMs ||
-    heartbeat.intervalMs > heartbeat.maxIntervalMs
-  ) {
+  if (timeouts.heartbeatMs < 2 * heartbeat.maxIntervalMs) {
     throw new InvalidPolicyError(
-      `policy.heartbeat needs minIntervalMs ≤ intervalMs ≤ maxIntervalMs; got ${heartbeat.minIntervalMs} ≤ ${heartbeat.intervalMs} ≤ ${heartbeat.maxIntervalMs} (ms).`,
+      `policy.timeouts.heartbeatMs must be at least twice heartbeat.maxIntervalMs, or healthy children are suspected between two rounds; got ${timeouts.heartbeatMs} < 2 × ${heartbeat.maxIntervalMs} (ms). Raise heartbeatMs or lower maxIntervalMs.`,
     );
   }
   check('heartbeat.stretchFactor', heartbeat.stretchFactor, 'factor');

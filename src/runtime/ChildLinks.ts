@@ -201,6 +201,19 @@ export class ChildLinks {
     return restarted;
   }
 
+  /**
+   * Asks a suspected child where it is: a SYNC in its current epoch, or, if the INIT that opened
+   * that epoch was never acknowledged, that INIT again (the child is still in the older epoch,
+   * where a SYNC of the new one would be fenced).
+   */
+  probe(link: Link): void {
+    if (link.initId !== null && !link.initAcked) {
+      this.sendInit(link, childBudget(this.host.kernel.policy.timeouts.initMs));
+      return;
+    }
+    this.host.sendToChild(link, 'COORD_SYNC', { commandIds: this.host.awaitedFrom(link.childId) });
+  }
+
   /** Re-INIT one child; only a coordinating node can (it needs a session to hand down). */
   reinit(childId: string): boolean {
     const link = this.links.get(childId);

@@ -271,6 +271,9 @@ export class CommandEngine {
    * then its outcome is unknown); one it still runs is awaited.
    */
   onSync(link: Link, report: SyncReport): void {
+    // The child has these: no acknowledgement is owed any more.
+    for (const commandId of report.running)
+      this.running.get(commandId)?.unacked.delete(link.childId);
     for (const { commandId, reply } of report.finished) {
       const run = this.running.get(commandId);
       if (!run?.waiting.has(link.childId)) continue;
@@ -422,9 +425,10 @@ export class CommandEngine {
           },
         });
       } else if (scope === 'all') {
+        // Sent to these children, unanswered: whether they ran it is unknown.
         for (const childId of [...run.waiting]) {
           const leaves = this.host.links.get(childId)?.subtree.leaves ?? 1;
-          settle(run, childId, { status: 'skipped', reason: code, leaves });
+          settle(run, childId, { status: 'timedOut', leaves });
         }
         this.finishAggregate(run);
       }

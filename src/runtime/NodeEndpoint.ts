@@ -270,6 +270,10 @@ export class NodeEndpoint implements CommandHost, ChildLinksHost {
     return this.commands.awaitedFrom(childId);
   }
 
+  probe(link: Link): void {
+    this.children.probe(link);
+  }
+
   /** Manual recovery: a fresh restart budget, then a recovery round now. */
   recover(): string[] {
     this.supervisor?.send({ type: 'budget.reset' });
@@ -334,6 +338,8 @@ export class NodeEndpoint implements CommandHost, ChildLinksHost {
     this.commands.beginShutdown(mode);
     const budget = childBudget(timeoutMs);
     for (const link of this.links.values()) {
+      // A suspected child is not waited for, neither its shutdown nor what it owes.
+      if (link.state === 'unreachable') this.commands.onChildLost(link);
       if (link.state === 'unreachable' || link.removal) continue;
       this.shutdown.pending.add(link.childId);
       this.sendToChild(link, 'COORD_SHUTDOWN', { mode, timeoutMs: budget });

@@ -59,6 +59,8 @@ export class TreeClient {
   private shutdownWaiter: ((forced: number) => void) | null = null;
   private readonly commands = new Map<string, PendingCommand>();
   private readonly outbox: CommandSpec[] = [];
+  /** The root answered READY in this session: commands may go (never a COMMAND before READY). */
+  private rootJoined = false;
   /** Clock times of the root re-INITs within the restart window. */
   private restarts: number[] = [];
   private readonly detach: () => void;
@@ -160,6 +162,7 @@ export class TreeClient {
   }
 
   private readonly flush = (): void => {
+    if (!this.rootJoined) return; // sent once the root answers READY
     const size = this.kernel.policy.batching.maxBatchSize;
     const specs = this.outbox.splice(0);
     for (let i = 0; i < specs.length; i += size) {
@@ -209,7 +212,12 @@ export class TreeClient {
       case 'COORD_READY':
         this.rootSubtree = envelope.body.subtree;
         this.onRootState(envelope.body.state);
-        return this.settleInit({ ok: true, state: envelope.body.state });
+        this.settleInit({ ok: true, state: envelope.body.state });
+        if (!this.rootJoined) {
+          this.rootJoined = true;
+          if (this.outbox.length > 0) this.flush();
+        }
+        return;
       case 'COORD_STATUS':
         this.rootSubtree = envelope.body.subtree;
         return this.onRootState(envelope.body.state);
