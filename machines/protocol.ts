@@ -188,8 +188,12 @@ export interface LinkHeader {
   readonly seq: number;
   /** Lowest position the sender still awaits an acknowledgement for (everything below arrived). */
   readonly base: number;
-  /** Cumulative acknowledgement of the receiver's stream: everything up to `upTo` arrived. */
-  readonly ack?: { readonly stream: string; readonly upTo: number };
+  /**
+   * Cumulative acknowledgement of the receiver's stream: everything up to `upTo` arrived. With
+   * `reset`, the receiver refuses the stream instead (it never saw its start: it restarted, or
+   * forgot it), and the sender gives it up.
+   */
+  readonly ack?: { readonly stream: string; readonly upTo: number; readonly reset?: true };
 }
 
 /** Protocol version carried in every envelope. */

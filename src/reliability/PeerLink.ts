@@ -15,6 +15,8 @@ export class PeerLink {
   private latest: ReceiveStream | null = null;
   /** Every incoming stream, oldest first, once there were two (`latest` is among them). */
   private streams: Map<string, ReceiveStream> | null = null;
+  /** The newest session and epoch the peer sent in. */
+  private newest: { session: string; epoch: number } | null = null;
 
   constructor(
     readonly local: string,
@@ -22,21 +24,37 @@ export class PeerLink {
   ) {}
 
   /**
-   * The incoming stream `link` belongs to. An unknown stream starts at the sender's `base`:
-   * everything below it was acknowledged already (perhaps to an earlier incarnation of this node).
+   * Whether `envelope` belongs to an older epoch of the session than the peer's latest stream:
+   * a late copy of a superseded stream, never to be delivered.
    */
-  receivingOn(envelope: AnyEnvelope, link: LinkHeader, limit: number): ReceiveStream {
+  isStale(envelope: AnyEnvelope): boolean {
+    const newest = this.newest;
+    if (newest === null || newest.session !== envelope.session || envelope.epoch >= newest.epoch) {
+      this.newest = { session: envelope.session, epoch: envelope.epoch };
+      return false;
+    }
+    return true;
+  }
+
+  /**
+   * The incoming stream `link` belongs to, or `null` for an unknown stream that did not start
+   * here: a stream is picked up only from its start (`base` 1). One whose start was acknowledged
+   * already was acknowledged to an earlier incarnation of this node (or to this one before it
+   * forgot the stream); delivering its rest would replay another life's traffic, so it is refused.
+   */
+  receivingOn(envelope: AnyEnvelope, link: LinkHeader, limit: number): ReceiveStream | null {
     const latest = this.latest;
     if (latest?.id === link.stream) return latest;
     const known = this.streams?.get(link.stream);
     if (known !== undefined) return (this.latest = known);
+    if (link.base > 1) return null;
     const created = new ReceiveStream(
       link.stream,
       this.local,
       this.peer,
       envelope.session,
       envelope.epoch,
-      Math.max(1, link.base),
+      1,
     );
     this.latest = created;
     if (latest === null) return created;

@@ -61,6 +61,23 @@ export class ReceiveStream {
     };
   }
 
+  /** Tells the sender of `envelope`'s stream that this node refuses it (see `PeerLink`). */
+  static resetEnvelope(envelope: AnyEnvelope, stream: string, sentAt: number): AnyEnvelope {
+    return {
+      v: PROTOCOL_VERSION,
+      kind: 'COORD_ACK',
+      id: nanoid(),
+      session: envelope.session,
+      epoch: envelope.epoch,
+      from: envelope.to,
+      to: envelope.from,
+      seq: 0,
+      sentAt,
+      body: { ackOf: '' },
+      link: { stream: '', seq: 0, base: 0, ack: { stream, upTo: 0, reset: true } },
+    };
+  }
+
   /**
    * Takes envelope number `seq`: delivers it and whatever it unblocks, counts it as a duplicate,
    * or holds it back (at most `holdBack` per stream; past that it is dropped and counted).

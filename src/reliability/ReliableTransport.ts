@@ -13,7 +13,7 @@ import { TreeLifecycleError } from '../errors.js';
 import { Timers } from '../runtime/Timers.js';
 import type { Inbox, Transport, TransportHost } from '../transport/Transport.js';
 import { LocalNode } from './LocalNode.js';
-import type { ReceiveStream } from './ReceiveStream.js';
+import { ReceiveStream } from './ReceiveStream.js';
 import {
   resolveReliableOptions,
   type ReliableTransportOptions,
@@ -93,6 +93,11 @@ export class ReliableTransport implements Transport {
       if (node.inbox !== inbox || this.nodes.get(nodeId) !== node) return;
       node.forget();
       this.nodes.delete(nodeId);
+      // What other local nodes had in flight to it was for this life of it: forget it too.
+      for (const other of this.nodes.values()) {
+        other.links.get(nodeId)?.drop();
+        other.links.delete(nodeId);
+      }
     };
   }
 
@@ -145,11 +150,23 @@ export class ReliableTransport implements Transport {
     }
     if (link.ack !== undefined) {
       const stream = node.links.get(envelope.from)?.sending;
-      if (stream?.id === link.ack.stream) stream.acknowledge(link.ack.upTo);
+      if (stream?.id === link.ack.stream) {
+        if (link.ack.reset === true) this.gaveUp(stream, stream.end());
+        else stream.acknowledge(link.ack.upTo);
+      }
     }
     if (link.seq === 0) return;
     const peerLink = node.linkTo(envelope.from);
+    if (peerLink.isStale(envelope)) {
+      this.counters.stale++;
+      return;
+    }
     const stream = peerLink.receivingOn(envelope, link, this.options.streamsPerPeer);
+    if (stream === null) {
+      this.counters.refused++;
+      this.inner.send(ReceiveStream.resetEnvelope(envelope, link.stream, this.host!.now()));
+      return;
+    }
     // Owed before delivery, so that a reply sent from the inbox can carry it.
     this.owe(stream);
     stream.receive(envelope, link.seq, inbox, this.options.holdBack, this.counters);

@@ -18,6 +18,10 @@ export interface ReliableTransportStats {
   readonly superseded: number;
   /** Unacknowledged or waiting envelopes dropped when a stream gave up. */
   readonly gaveUp: number;
+  /** Envelopes of a stream the receiver never saw start (it restarted): refused, stream reset. */
+  readonly refused: number;
+  /** Envelopes of an older epoch than the sender's latest stream: dropped unseen. */
+  readonly stale: number;
   /** Bare acknowledgements sent. */
   readonly acksSent: number;
   /** Acknowledgements carried by an envelope going the other way instead of a bare one. */
@@ -38,6 +42,8 @@ export function zeroStats(): ReliableTransportCounters {
     overflow: 0,
     superseded: 0,
     gaveUp: 0,
+    refused: 0,
+    stale: 0,
     acksSent: 0,
     piggybacked: 0,
   };
