@@ -52,6 +52,8 @@ const shuttingDown = {
       target: '#node.DISCONNECTED.stopped',
       actions: { type: 'setReason', params: { reason: 'shutdown complete' } },
     },
+    // Already shutting down: a second SHUTDOWN neither restarts it nor moves its deadline.
+    'parent.shutdown': {},
   },
 } as const;
 
