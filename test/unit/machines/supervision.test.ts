@@ -96,3 +96,69 @@ describe('decide', () => {
     expect(decide(counts, { maxUnavailable: 1, minAvailable: 2 }).state).toBe('DEGRADED');
   });
 });
+
+describe('decide, in words', () => {
+  it.each<[string, Array<[string, boolean?]>, { maxUnavailable: number; minAvailable: number }]>([
+    ['1 child unavailable', [['SYNCHRONIZED'], ['FAILED']], { maxUnavailable: 2, minAvailable: 0 }],
+    [
+      '2 children unavailable',
+      [['FAILED'], ['unreachable']],
+      { maxUnavailable: 2, minAvailable: 0 },
+    ],
+    ['1 child degraded', [['SYNCHRONIZED'], ['DEGRADED']], { maxUnavailable: 0, minAvailable: 0 }],
+    ['2 children degraded', [['DEGRADED'], ['DEGRADED']], { maxUnavailable: 0, minAvailable: 0 }],
+    ['all children available', [['SYNCHRONIZED']], { maxUnavailable: 0, minAvailable: 0 }],
+    [
+      '1 child available (minimum 2)',
+      [['SYNCHRONIZED'], ['FAILED']],
+      { maxUnavailable: 1, minAvailable: 2 },
+    ],
+    ['1 of 1 child unavailable (limit 0)', [['FAILED']], { maxUnavailable: 0, minAvailable: 0 }],
+  ])('should explain itself as “%s”', (reason, states, degradation) => {
+    expect(decide(countsOf(states), degradation).reason).toBe(reason);
+  });
+});
+
+describe('decide, while children join', () => {
+  it('should apply the unavailable ratio to the children that answered, not to joining ones', () => {
+    // Arrange: 2 of 4 children still joining, both others unavailable
+    let counts = countsOf([['FAILED'], ['unreachable']]);
+    counts = applyLinkChange(counts, { from: null, to: 'pending', critical: false });
+    counts = applyLinkChange(counts, { from: null, to: 'pending', critical: false });
+    // Act
+    const verdict = decide(counts, policy);
+    // Assert
+    expect(verdict).toEqual({
+      state: 'FAILED',
+      allReady: false,
+      recoverable: true,
+      reason: '2 of 2 children unavailable (limit 1)',
+    });
+  });
+
+  it('should ask no more available children than have answered', () => {
+    // Arrange: one child available, two joining, a minimum of 3
+    let counts = countsOf([['SYNCHRONIZED']]);
+    counts = applyLinkChange(counts, { from: null, to: 'pending', critical: false });
+    counts = applyLinkChange(counts, { from: null, to: 'pending', critical: false });
+    // Act
+    const verdict = decide(counts, { maxUnavailable: 0, minAvailable: 3 });
+    // Assert
+    expect(verdict.state).toBe('SYNCHRONIZED');
+  });
+});
+
+describe('decide, recoverable', () => {
+  it.each<[boolean, Array<[string, boolean?]>]>([
+    [false, []],
+    [false, [['SYNCHRONIZED'], ['DEGRADED']]],
+    [false, [['pending']]],
+    [true, [['SYNCHRONIZED'], ['unreachable']]],
+    [true, [['DISCONNECTED', true]]],
+  ])(
+    'should be %s for children %j: recovery is for unavailable children only',
+    (expected, states) => {
+      expect(decide(countsOf(states), policy).recoverable).toBe(expected);
+    },
+  );
+});

@@ -114,3 +114,97 @@ describe('supervisorMachine', () => {
     expect(reports.filter((e) => e.type === 'supervisor.restartGranted')).toHaveLength(2);
   });
 });
+
+describe('supervisorMachine, reporting', () => {
+  it('should report when only recoverability changes, so that recovery rounds can start', () => {
+    // Arrange: one child degraded, one joining
+    const { send, reports } = harness();
+    send({
+      type: 'links.reset',
+      counts: {
+        total: 3,
+        pending: 1,
+        available: 2,
+        degraded: 1,
+        unavailable: 0,
+        criticalUnavailable: 0,
+      },
+    });
+    // Act: another child becomes unreachable; still DEGRADED, still not all ready
+    send({
+      type: 'link.changed',
+      childId: 'b',
+      from: 'SYNCHRONIZED',
+      to: 'unreachable',
+      critical: false,
+    });
+    // Assert
+    const decisions = reports
+      .filter((e) => e.type === 'supervisor.decision')
+      .map((e) => (e as unknown as { decision: unknown }).decision);
+    expect(decisions).toEqual([
+      { state: 'DEGRADED', allReady: false, recoverable: false, reason: '1 child degraded' },
+      { state: 'DEGRADED', allReady: false, recoverable: true, reason: '1 child unavailable' },
+    ]);
+  });
+});
+
+describe('supervisorMachine, restart budget', () => {
+  const granted = (reports: AnyEventObject[]) =>
+    reports.filter((e) => e.type === 'supervisor.restartGranted').length;
+  const oneDown = reset({ total: 2, pending: 0, available: 1, unavailable: 1 });
+
+  it('should slide its window: a restart leaves the budget one window after it was granted', () => {
+    // Arrange
+    const { send, reports, clock, decisions } = harness(2, 1_000);
+    send(oneDown);
+    send({ type: 'restart.request' });
+    clock.increment(600);
+    send({ type: 'restart.request' });
+    // Act: the first restart expires; one more fits, the next does not
+    clock.increment(400);
+    send({ type: 'restart.request' });
+    send({ type: 'restart.request' });
+    // Assert
+    expect(granted(reports)).toBe(3);
+    expect(decisions().at(-1)).toMatchObject({ state: 'FAILED' });
+  });
+
+  it.each([[['budget.reset', 'links.reset']], [['links.reset', 'budget.reset']]])(
+    'should ignore the expiry of a restart granted before %j',
+    (resets) => {
+      // Arrange: a restart granted, then the budget reset twice
+      const { send, reports, clock, decisions } = harness(1, 1_000);
+      send(oneDown);
+      send({ type: 'restart.request' });
+      clock.increment(500);
+      for (const type of resets) send(type === 'links.reset' ? oneDown : { type });
+      send({ type: 'restart.request' });
+      // Act: the first restart's window ends, then the budget is asked again
+      clock.increment(500);
+      send({ type: 'restart.request' });
+      // Assert
+      expect(granted(reports)).toBe(2);
+      expect(decisions().at(-1)).toMatchObject({
+        state: 'FAILED',
+        reason: 'restart budget exhausted',
+      });
+    },
+  );
+
+  it('should lift an exhausted budget on budget.reset', () => {
+    // Arrange
+    const { send, reports, decisions } = harness(1, 60_000);
+    send(oneDown);
+    send({ type: 'restart.request' });
+    send({ type: 'restart.request' });
+    const exhausted = decisions().at(-1);
+    // Act
+    send({ type: 'budget.reset' });
+    send({ type: 'restart.request' });
+    // Assert
+    expect(exhausted).toMatchObject({ state: 'FAILED' });
+    expect(decisions().at(-1)).toMatchObject({ state: 'DEGRADED' });
+    expect(granted(reports)).toBe(2);
+  });
+});
