@@ -16,15 +16,16 @@ export interface PropertyRun {
 }
 
 /**
- * The run settings: `FC_SEED` and `FC_PATH` replay a run when set; otherwise a fresh seed,
- * drawn the way fast-check draws its own.
+ * The run settings (at least `minRuns` runs): `FC_SEED` and `FC_PATH` replay a run when set;
+ * otherwise a fresh seed, drawn the way fast-check draws its own.
  */
-export function propertyRun(): PropertyRun {
+export function propertyRun(minRuns = 0): PropertyRun {
   const seed = process.env.FC_SEED
     ? Number(process.env.FC_SEED)
     : Date.now() ^ (Math.random() * 0x100000000);
   const path = process.env.FC_PATH;
-  return path ? { numRuns, seed, path } : { numRuns, seed };
+  const runs = Math.max(numRuns, minRuns);
+  return path ? { numRuns: runs, seed, path } : { numRuns: runs, seed };
 }
 
 /** `(seed 123)`, for a test title: the seed to replay the property with `FC_SEED`. */

@@ -93,7 +93,8 @@ describe('health and reconciliation regressions', () => {
     // Arrange
     const t = createTestTree();
     const started = t.tree.start();
-    // Act: no COMMAND may reach the root before its READY (found by the interleaving property)
+    // Act: no COMMAND may reach the root before its READY (found by the interleaving property,
+    // seed 5, path 1:0:0:0:0:0:0: a one-node tree, a command at 0 ms)
     const pending = t.tree.command('deploy');
     await settle(t.clock, started);
     const result = await settle(t.clock, pending);
