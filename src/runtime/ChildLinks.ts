@@ -190,9 +190,7 @@ export class ChildLinks {
       if (isAvailableState(link.state as CoordinationState) || link.state === 'pending') continue;
       restarted.push(link.childId);
       if (resync && link.state === 'unreachable') {
-        this.host.sendToChild(link, 'COORD_SYNC', {
-          commandIds: this.host.awaitedFrom(link.childId),
-        });
+        this.probe(link);
         continue;
       }
       link.epoch++;

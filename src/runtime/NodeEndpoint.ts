@@ -110,13 +110,22 @@ export class NodeEndpoint implements CommandHost, ChildLinksHost {
     this.heartbeat.heard(link, kernel.now());
     switch (envelope.kind) {
       case 'COORD_READY':
-        this.children.incarnationSeen(link, envelope.body.incarnation);
-        return this.children.reported(link, envelope.body.state, envelope.body.subtree);
-      case 'COORD_STATUS':
-        if (envelope.body.sync) this.children.incarnationSeen(link, envelope.body.sync.incarnation);
-        this.children.reported(link, envelope.body.state, envelope.body.subtree);
-        if (envelope.body.sync) this.commands.onSync(link, envelope.body.sync);
+      case 'COORD_STATUS': {
+        const body = envelope.body;
+        const sync = 'sync' in body ? body.sync : undefined;
+        const incarnation = 'incarnation' in body ? body.incarnation : sync?.incarnation;
+        if (incarnation !== undefined) this.children.incarnationSeen(link, incarnation);
+        const wasAvailable = isAvailableState(link.state as CoordinationState);
+        this.children.reported(link, body.state, body.subtree);
+        if (sync) return this.commands.onSync(link, sync);
+        // Back without a SYNC answer (e.g. READY to a re-INIT): ask for what it still owes, whose
+        // answers were lost or fenced as an older epoch's.
+        if (!wasAvailable && isAvailableState(link.state as CoordinationState)) {
+          const commandIds = this.commands.awaitedFrom(link.childId);
+          if (commandIds.length > 0) this.sendToChild(link, 'COORD_SYNC', { commandIds });
+        }
         return;
+      }
       case 'COORD_ACK':
         if (this.children.acknowledged(link, envelope.body.ackOf)) return;
         return this.commands.onAck(link.childId, envelope.body.ackOf);
