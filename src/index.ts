@@ -57,11 +57,18 @@ export { validateSpec, type NodeSpec } from './spec/treeSpec.js';
 export type {
   DeliveryEvent,
   FaultEvent,
+  RefusedEvent,
   Inbox,
   Transport,
   TransportEvent,
   TransportHost,
 } from './transport/Transport.js';
+export {
+  NatsTransport,
+  nodeSubject,
+  type NatsRefusals,
+  type NatsTransportOptions,
+} from './transport/nats/NatsTransport.js';
 export {
   ReliableTransport,
   type ReliableTransportOptions,

@@ -47,8 +47,19 @@ export interface DeliveryEvent {
   readonly at: number;
 }
 
+/** An inbound envelope a transport refused before any node saw it. */
+export interface RefusedEvent {
+  readonly type: 'refused';
+  /** The node it was for. */
+  readonly nodeId: string;
+  /** Larger than allowed, not a valid envelope, or addressed to another node. */
+  readonly reason: 'oversized' | 'malformed' | 'misaddressed';
+  readonly detail: string;
+  readonly at: number;
+}
+
 /** Events a transport publishes on the tree's event stream. */
-export type TransportEvent = FaultEvent | DeliveryEvent;
+export type TransportEvent = FaultEvent | DeliveryEvent | RefusedEvent;
 
 /**
  * What the tree lends the transport it uses: its clock, randomness and event stream, and the
