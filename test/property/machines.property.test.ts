@@ -1,12 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { createActor, SimulatedClock } from 'xstate';
-import {
-  decide,
-  isAllowedTransition,
-  nodeMachine,
-  type NodeMachinePolicy,
-} from '../../machines/index.js';
+import { decide, isAllowedTransition, nodeMachine } from '../../machines/index.js';
 import {
   degradationPolicyArb,
   nodeInputArb,
@@ -31,20 +26,12 @@ import {
 } from './support/machinesPropertyRun.js';
 import { declaredStateIds, EdgeTally } from './support/machinesStatechart.js';
 import { PureSupervisorRun } from './support/machinesSupervisorRun.js';
+import { machineTestPolicy } from '../helpers/machinePolicy.js';
 
 /** Up to 60 steps per run, lengths spread evenly. */
 const stepsArb = fc.array(nodeStepArb, { maxLength: 60, size: 'max' });
 
-/** A fixed policy for the regression tests (ms). */
-const regressionPolicy: NodeMachinePolicy = {
-  degradation: { maxUnavailable: { ratio: 0.5 }, minAvailable: 0 },
-  restartBudget: { maxRestarts: 3, windowMs: 10_000 },
-  initTimeoutMs: 1_000,
-  ackTimeoutMs: 100,
-  retryInitialDelayMs: 100,
-  retryFactor: 2,
-  retryMaxDelayMs: 400,
-};
+const regressionPolicy = machineTestPolicy;
 
 /**
  * Checks one step against the transition table: every state announced during it follows the

@@ -16,22 +16,14 @@ import {
   type Decision,
   type NodeEvent,
   type NodeInput,
-  type NodeMachinePolicy,
 } from '../../../machines/index.js';
 import { activeStateIds, coordinationStateOf, edgeKey } from './machinesStatechart.js';
+import { machineTestPolicy } from '../../helpers/machinePolicy.js';
 
 type NodeSnapshot = SnapshotFrom<typeof nodeMachine>;
 
-/** Delays of 100 ms to 1 s, the same as the unit tests use. */
-export const pathsPolicy: NodeMachinePolicy = {
-  degradation: { maxUnavailable: { ratio: 0.5 }, minAvailable: 0 },
-  restartBudget: { maxRestarts: 3, windowMs: 10_000 },
-  initTimeoutMs: 1_000,
-  ackTimeoutMs: 100,
-  retryInitialDelayMs: 100,
-  retryFactor: 2,
-  retryMaxDelayMs: 400,
-};
+/** The shared machine test policy. */
+export const pathsPolicy = machineTestPolicy;
 
 /** A coordinator of two children: a leaf never waits in CONNECTING, so it reaches less. */
 export const pathsInput: NodeInput = {

@@ -5,18 +5,10 @@ import {
   COORDINATION_STATES,
   nodeMachine,
   type NodeInput,
-  type NodeMachinePolicy,
 } from '../../../machines/index.js';
+import { machineTestPolicy } from '../../helpers/machinePolicy.js';
 
-const policy: NodeMachinePolicy = {
-  degradation: { maxUnavailable: { ratio: 0.5 }, minAvailable: 0 },
-  restartBudget: { maxRestarts: 3, windowMs: 10_000 },
-  initTimeoutMs: 1_000,
-  ackTimeoutMs: 100,
-  retryInitialDelayMs: 100,
-  retryFactor: 2,
-  retryMaxDelayMs: 400,
-};
+const policy = machineTestPolicy;
 
 function start(input: Partial<NodeInput> = {}) {
   const clock = new SimulatedClock();

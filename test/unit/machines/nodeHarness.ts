@@ -11,20 +11,12 @@ import {
   type NodeContext,
   type NodeEvent,
   type NodeInput,
-  type NodeMachinePolicy,
   type NodeShape,
 } from '../../../machines/index.js';
+import { machineTestPolicy } from '../../helpers/machinePolicy.js';
 
-/** Delays in simulated ms: INIT resends 100, 200, 400 (capped); recovery rounds the same. */
-export const policy: NodeMachinePolicy = {
-  degradation: { maxUnavailable: { ratio: 0.5 }, minAvailable: 0 },
-  restartBudget: { maxRestarts: 3, windowMs: 10_000 },
-  initTimeoutMs: 1_000,
-  ackTimeoutMs: 100,
-  retryInitialDelayMs: 100,
-  retryFactor: 2,
-  retryMaxDelayMs: 400,
-};
+/** The shared machine test policy. */
+export const policy = machineTestPolicy;
 
 /** One effect the node asked for. */
 export interface Effect {
