@@ -1,8 +1,8 @@
 /**
  * Commands at one node, outside the statechart (they change no coordination state): ACK on
  * receipt, deduplication by message id and command id (a handler runs at most once per
- * command), bounded concurrency, batching per child link, fan-out to available children,
- * aggregation of their results, and the leaf's handler with retry, deadline and abort.
+ * command), bounded concurrency, the leaf's handler with retry, deadline and abort, answers to
+ * SYNC, and shutdown. A coordinator's side (fan-out, aggregation) is the `CommandFanOut`.
  */
 import {
   isAvailableState,
@@ -12,17 +12,15 @@ import {
   type Envelope,
   type MessageBodies,
   type MessageKind,
-  type Outcome,
   type ShutdownMode,
   type SubtreeCounts,
   type SyncReport,
 } from '../../machines/index.js';
-import { childBudget } from '../policy/policy.js';
 import type { Link } from './ChildLinks.js';
 import type { Timers } from './Timers.js';
-import { CommandOutbox } from './CommandOutbox.js';
+import { CommandFanOut } from './CommandFanOut.js';
 import { DedupMemory, type Reply } from './DedupMemory.js';
-import { newRunning, settle, type Running } from './runningCommand.js';
+import { newRunning, type Running } from './runningCommand.js';
 import {
   completedBody,
   describeError,
@@ -53,13 +51,15 @@ export class CommandEngine {
   private readonly queue: { spec: CommandSpec; receivedAt: number }[] = [];
   private readonly queued = new Set<string>();
   private readonly memory = new DedupMemory();
-  private readonly outbox: CommandOutbox;
+  /** The coordinator's side: fan-out to children, their answers, reconciliation. */
+  readonly fanOut: CommandFanOut;
   private accepting = true;
   private draining = false;
 
   constructor(private readonly host: CommandHost) {
-    this.outbox = new CommandOutbox(host, (envelopeId, commandIds) => {
-      for (const commandId of commandIds) this.running.get(commandId)?.batchIds.push(envelopeId);
+    this.fanOut = new CommandFanOut(host, this.running, {
+      aggregated: (run) => this.finishAggregate(run),
+      reconciled: (run) => this.emit('reconciled', run.spec),
     });
   }
 
@@ -117,7 +117,7 @@ export class CommandEngine {
       this.host.timers.set(() => this.onDeadline(run), Math.max(0, run.deadlineAt - now)),
     );
     if (this.host.links.size === 0) this.runHandler(run);
-    else this.forward(run);
+    else this.fanOut.forward(run);
   }
 
   // ── leaf: the user's handler ──────────────────────────────────────────────────────────
@@ -163,160 +163,6 @@ export class CommandEngine {
     });
   }
 
-  // ── coordinator: fan-out and aggregation ──────────────────────────────────────────────
-
-  private forward(run: Running): void {
-    const { kernel } = this.host;
-    const timeoutMs = childBudget(run.deadlineAt - kernel.now());
-    for (const link of this.host.links.values()) {
-      if (isAvailableState(link.state as CoordinationState) && !link.removal) {
-        run.waiting.add(link.childId);
-        run.unacked.add(link.childId);
-        this.outbox.enqueue(link.childId, { ...run.spec, timeoutMs });
-      } else {
-        const reason = link.removal
-          ? 'child leaving'
-          : link.state === 'pending'
-            ? 'child joining'
-            : `child ${link.state}`;
-        settle(run, link.childId, { status: 'skipped', reason, leaves: link.subtree.leaves });
-      }
-    }
-    if (run.waiting.size === 0) return this.finishAggregate(run);
-    this.awaitAck(run);
-  }
-
-  /** The acknowledgement is due `ackMs` after the batch leaves, which may wait `maxDelayMs`. */
-  private awaitAck(run: Running): void {
-    const { timeouts, batching } = this.host.kernel.policy;
-    run.timers.push(
-      this.host.timers.set(() => this.onAckTimeout(run), timeouts.ackMs + batching.maxDelayMs),
-    );
-  }
-
-  /** A child acknowledged an envelope of commands. */
-  onAck(childId: string, ackOf: string): void {
-    for (const commandId of this.outbox.acknowledged(childId, ackOf) ?? []) {
-      this.running.get(commandId)?.unacked.delete(childId);
-    }
-  }
-
-  private onAckTimeout(run: Running): void {
-    for (const childId of [...run.unacked]) this.host.markUnreachable(childId);
-  }
-
-  /** A child answered with its aggregate. */
-  onChildComplete(
-    link: Link,
-    body: Extract<MessageBodies['COORD_COMPLETE'], { of: 'command' }>,
-  ): void {
-    const run = this.running.get(body.commandId);
-    if (!run || !run.waiting.delete(link.childId)) return;
-    run.unacked.delete(link.childId);
-    run.counts.completed += body.counts.completed;
-    run.counts.failed += body.counts.failed;
-    run.counts.skipped += body.counts.skipped;
-    run.counts.timedOut += body.counts.timedOut;
-    for (const entry of body.outcomes) run.outcomes.push(entry);
-    if (run.waiting.size === 0) this.finishAggregate(run);
-  }
-
-  /** A child answered a command with an error: a leaf's failure, or a node that could not take it. */
-  onChildError(link: Link, body: MessageBodies['COORD_ERROR']): void {
-    const run = body.commandId === undefined ? undefined : this.running.get(body.commandId);
-    if (!run || !run.waiting.has(link.childId)) return;
-    let outcome: Outcome;
-    if (body.scope === 'node')
-      outcome = {
-        status: 'skipped',
-        reason: body.code,
-        leaves: body.leaves ?? link.subtree.leaves,
-      };
-    else if (body.code === 'DEADLINE_EXCEEDED') outcome = { status: 'timedOut', leaves: 1 };
-    else outcome = { status: 'failed', error: { code: body.code, message: body.message } };
-    settle(run, link.childId, outcome);
-    if (run.waiting.size === 0) this.finishAggregate(run);
-  }
-
-  // ── reconciliation (COORD_SYNC) ───────────────────────────────────────────────────────
-
-  /** The commands this node awaits from a child. */
-  awaitedFrom(childId: string): string[] {
-    const ids: string[] = [];
-    for (const [commandId, run] of this.running) if (run.waiting.has(childId)) ids.push(commandId);
-    return ids;
-  }
-
-  /** This node's answer to its parent's SYNC: where it is with each command asked about. */
-  syncReport(incarnation: string, commandIds: readonly string[]): SyncReport {
-    const finished: { commandId: string; reply?: CommandReply }[] = [];
-    const running: string[] = [];
-    const missing: string[] = [];
-    for (const commandId of commandIds) {
-      if (this.memory.finishedCommand(commandId)) {
-        const reply = this.memory.replyOf(commandId);
-        finished.push(reply ? { commandId, reply } : { commandId });
-      } else if (this.running.has(commandId) || this.queued.has(commandId)) {
-        running.push(commandId);
-      } else {
-        missing.push(commandId);
-      }
-    }
-    return { incarnation, finished, running, missing };
-  }
-
-  /**
-   * A child answered a SYNC: a command it finished meanwhile is taken from its answer, not run
-   * again; one it never received is sent again (unless the child restarted since it was sent:
-   * then its outcome is unknown); one it still runs is awaited.
-   */
-  onSync(link: Link, report: SyncReport): void {
-    // The child has these: no acknowledgement is owed any more.
-    for (const commandId of report.running)
-      this.running.get(commandId)?.unacked.delete(link.childId);
-    for (const { commandId, reply } of report.finished) {
-      const run = this.running.get(commandId);
-      if (!run?.waiting.has(link.childId)) continue;
-      this.emit('reconciled', run.spec);
-      if (reply?.kind === 'COORD_COMPLETE' && reply.body.of === 'command') {
-        this.onChildComplete(link, reply.body);
-      } else if (reply?.kind === 'COORD_ERROR') {
-        this.onChildError(link, reply.body);
-      } else {
-        // Finished there, but its answer is no longer kept: the outcome is unknown.
-        settle(run, link.childId, { status: 'timedOut', leaves: link.subtree.leaves });
-        if (run.waiting.size === 0) this.finishAggregate(run);
-      }
-    }
-    if (!isAvailableState(link.state as CoordinationState)) return;
-    const now = this.host.kernel.now();
-    for (const commandId of report.missing) {
-      const run = this.running.get(commandId);
-      if (!run?.waiting.has(link.childId)) continue;
-      if (link.joinedAt > run.receivedAt) {
-        // The child (re)started since: an earlier incarnation may have run it. At most once.
-        settle(run, link.childId, { status: 'timedOut', leaves: link.subtree.leaves });
-        if (run.waiting.size === 0) this.finishAggregate(run);
-        continue;
-      }
-      run.unacked.add(link.childId);
-      this.outbox.enqueue(link.childId, {
-        ...run.spec,
-        timeoutMs: childBudget(run.deadlineAt - now),
-      });
-      this.awaitAck(run);
-    }
-  }
-
-  /** A child is gone (failed, disconnected, removed): what it owed is timed out. */
-  onChildLost(link: Link): void {
-    for (const run of [...this.running.values()]) {
-      if (!run.waiting.has(link.childId)) continue;
-      settle(run, link.childId, { status: 'timedOut', leaves: link.subtree.leaves });
-      if (run.waiting.size === 0) this.finishAggregate(run);
-    }
-  }
-
   private finishAggregate(run: Running): void {
     this.finish(run.spec.commandId, run, {
       kind: 'COORD_COMPLETE',
@@ -345,11 +191,25 @@ export class CommandEngine {
         },
       });
     }
-    for (const childId of [...run.waiting]) {
-      const leaves = this.host.links.get(childId)?.subtree.leaves ?? 1;
-      settle(run, childId, { status: 'timedOut', leaves });
+    this.fanOut.giveUp(run, (leaves) => ({ status: 'timedOut', leaves }));
+  }
+
+  /** This node's answer to its parent's SYNC: where it is with each command asked about. */
+  syncReport(incarnation: string, commandIds: readonly string[]): SyncReport {
+    const finished: { commandId: string; reply?: CommandReply }[] = [];
+    const running: string[] = [];
+    const missing: string[] = [];
+    for (const commandId of commandIds) {
+      if (this.memory.finishedCommand(commandId)) {
+        const reply = this.memory.replyOf(commandId);
+        finished.push(reply ? { commandId, reply } : { commandId });
+      } else if (this.running.has(commandId) || this.queued.has(commandId)) {
+        running.push(commandId);
+      } else {
+        missing.push(commandId);
+      }
     }
-    this.finishAggregate(run);
+    return { incarnation, finished, running, missing };
   }
 
   // ── endings ───────────────────────────────────────────────────────────────────────────
@@ -358,7 +218,7 @@ export class CommandEngine {
     if (run) {
       this.running.delete(commandId);
       for (const timer of run.timers) this.host.timers.clear(timer);
-      this.outbox.release(run.batchIds);
+      this.fanOut.outbox.release(run.batchIds);
     }
     this.memory.finish(commandId, reply);
     this.reply(reply);
@@ -384,7 +244,7 @@ export class CommandEngine {
   beginShutdown(mode: ShutdownMode): void {
     this.accepting = false;
     this.draining = mode === 'drain';
-    this.outbox.flushNow();
+    this.fanOut.outbox.flushNow();
     // Leaves cancel their handlers; coordinators keep waiting for their children's answers,
     // which come quickly because the children are aborting too (the deadline bounds it).
     if (mode === 'abort')
@@ -396,7 +256,7 @@ export class CommandEngine {
    * with an error now, aborting handlers.
    */
   abortAll(code: string, message: string, scope: 'all' | 'leaves' = 'all'): void {
-    this.outbox.flushNow();
+    this.fanOut.outbox.flushNow();
     for (const { spec } of this.queue.splice(0)) {
       this.queued.delete(spec.commandId);
       this.finish(spec.commandId, null, {
@@ -426,11 +286,7 @@ export class CommandEngine {
         });
       } else if (scope === 'all') {
         // Sent to these children, unanswered: whether they ran it is unknown.
-        for (const childId of [...run.waiting]) {
-          const leaves = this.host.links.get(childId)?.subtree.leaves ?? 1;
-          settle(run, childId, { status: 'timedOut', leaves });
-        }
-        this.finishAggregate(run);
+        this.fanOut.giveUp(run, (leaves) => ({ status: 'timedOut', leaves }));
       }
     }
   }
@@ -445,7 +301,7 @@ export class CommandEngine {
     this.running.clear();
     this.queue.length = 0;
     this.queued.clear();
-    this.outbox.clear();
+    this.fanOut.outbox.clear();
   }
 
   private emit(

@@ -117,18 +117,18 @@ export class NodeEndpoint implements CommandHost, ChildLinksHost {
         if (incarnation !== undefined) this.children.incarnationSeen(link, incarnation);
         const wasAvailable = isAvailableState(link.state as CoordinationState);
         this.children.reported(link, body.state, body.subtree);
-        if (sync) return this.commands.onSync(link, sync);
+        if (sync) return this.commands.fanOut.onSync(link, sync);
         // Back without a SYNC answer (e.g. READY to a re-INIT): ask for what it still owes, whose
         // answers were lost or fenced as an older epoch's.
         if (!wasAvailable && isAvailableState(link.state as CoordinationState)) {
-          const commandIds = this.commands.awaitedFrom(link.childId);
+          const commandIds = this.commands.fanOut.awaitedFrom(link.childId);
           if (commandIds.length > 0) this.sendToChild(link, 'COORD_SYNC', { commandIds });
         }
         return;
       }
       case 'COORD_ACK':
         if (this.children.acknowledged(link, envelope.body.ackOf)) return;
-        return this.commands.onAck(link.childId, envelope.body.ackOf);
+        return this.commands.fanOut.onAck(link.childId, envelope.body.ackOf);
       case 'COORD_ERROR':
         if (envelope.body.code === 'NOT_INITIALIZED') {
           // The child restarted fresh: nothing runs there, nothing to shut down.
@@ -140,11 +140,12 @@ export class NodeEndpoint implements CommandHost, ChildLinksHost {
           if (envelope.body.retriable) link.initAcked = false;
           this.children.set(link, 'FAILED');
         }
-        if (envelope.body.commandId !== undefined) this.commands.onChildError(link, envelope.body);
+        if (envelope.body.commandId !== undefined)
+          this.commands.fanOut.onChildError(link, envelope.body);
         return;
       case 'COORD_COMPLETE':
         if (envelope.body.of === 'command')
-          return this.commands.onChildComplete(link, envelope.body);
+          return this.commands.fanOut.onChildComplete(link, envelope.body);
         return this.onChildShutdownComplete(link, envelope.body.forced);
       default:
         return kernel.drop(this.nodeId, 'unknown-sender', envelope);
@@ -260,7 +261,8 @@ export class NodeEndpoint implements CommandHost, ChildLinksHost {
     if (from === null) return this.heartbeat.begin();
     // A suspected child may be alive behind a partition: what it owes is awaited until the
     // command's deadline, and a SYNC collects it if the child answers again.
-    if (to === null || to === 'DISCONNECTED' || to === 'FAILED') this.commands.onChildLost(link);
+    if (to === null || to === 'DISCONNECTED' || to === 'FAILED')
+      this.commands.fanOut.onChildLost(link);
     if ((to === null || to === 'unreachable') && this.shutdown?.pending.delete(link.childId)) {
       this.checkShutdownDone();
     }
@@ -276,7 +278,7 @@ export class NodeEndpoint implements CommandHost, ChildLinksHost {
   }
 
   awaitedFrom(childId: string): string[] {
-    return this.commands.awaitedFrom(childId);
+    return this.commands.fanOut.awaitedFrom(childId);
   }
 
   probe(link: Link): void {
@@ -348,7 +350,7 @@ export class NodeEndpoint implements CommandHost, ChildLinksHost {
     const budget = childBudget(timeoutMs);
     for (const link of this.links.values()) {
       // A suspected child is not waited for, neither its shutdown nor what it owes.
-      if (link.state === 'unreachable') this.commands.onChildLost(link);
+      if (link.state === 'unreachable') this.commands.fanOut.onChildLost(link);
       if (link.state === 'unreachable' || link.removal) continue;
       this.shutdown.pending.add(link.childId);
       this.sendToChild(link, 'COORD_SHUTDOWN', { mode, timeoutMs: budget });
