@@ -24,7 +24,7 @@ export interface HeartbeatHost {
   readonly links: ReadonlyMap<string, Link>;
   /** Whether the node coordinates right now (available and not shutting down). */
   coordinating(): boolean;
-  setLink(link: Link, to: 'unreachable'): void;
+  markUnreachable(childId: string): void;
   sendToChild<K extends MessageKind>(link: Link, kind: K, body: MessageBodies[K]): string;
   /** Asks a suspected child where it is (a SYNC, or its unacknowledged INIT again). */
   probe(link: Link): void;
@@ -112,7 +112,7 @@ export class Heartbeat {
       const suspicion = phi(link.arrivals, silent, policy);
       if (suspicion >= policy.phiThreshold || silent >= hardCapMs) {
         suspected = true;
-        this.host.setLink(link, 'unreachable');
+        this.host.markUnreachable(link.childId);
         continue;
       }
       if (suspicion >= HEALTHY_PHI) healthy = false;

@@ -171,6 +171,16 @@ export class CommandFanOut {
     }
   }
 
+  /**
+   * A child is back without a SYNC answer (e.g. READY to a re-INIT): it is asked for what it
+   * still owes, whose answers were lost or fenced as an older epoch's.
+   */
+  childBack(link: Link): void {
+    if (!isAvailableState(link.state as CoordinationState)) return;
+    const commandIds = this.awaitedFrom(link.childId);
+    if (commandIds.length > 0) this.host.sendToChild(link, 'COORD_SYNC', { commandIds });
+  }
+
   private settleChild(run: Running, childId: string, outcome: Outcome): void {
     settle(run, childId, outcome);
     if (run.waiting.size === 0) this.events.aggregated(run);

@@ -17,10 +17,10 @@ import {
   type ShutdownMode,
   type SubtreeCounts,
 } from '../../machines/index.js';
-import { childBudget } from '../policy/policy.js';
 import { ChildLinks, type ChildLinksHost, type ChildSeed, type Link } from './ChildLinks.js';
 import { CommandEngine, type CommandHost } from './CommandEngine.js';
 import { Heartbeat } from '../health/Heartbeat.js';
+import { NodeShutdown } from './NodeShutdown.js';
 import { ParentReports } from './ParentReports.js';
 import { Timers } from './Timers.js';
 import type { TreeKernel } from './TreeKernel.js';
@@ -43,8 +43,8 @@ export class NodeEndpoint implements CommandHost, ChildLinksHost {
   private parentEpoch = 0;
   private seq = 0;
   private readonly heartbeat: Heartbeat;
-  /** Set once shutting down; `forced` counts stragglers stopped here and below. */
-  private shutdown: { pending: Set<string>; signalled: boolean; forced: number } | null = null;
+  /** Set once shutting down. */
+  private shutdown: NodeShutdown | null = null;
   private readonly reports = new ParentReports(this);
 
   constructor(
@@ -74,24 +74,24 @@ export class NodeEndpoint implements CommandHost, ChildLinksHost {
    * crashed node neither receives nor acknowledges anything).
    */
   kill(): void {
-    this.dead = true;
-    this.commands.kill();
-    this.children.settleRemovals();
-    this.timers.clearAll();
+    this.stop();
     this.detachInbox?.();
     this.detachInbox = null;
   }
 
   /** Release everything (the tree is shutting down or the node left it). */
   dispose(): void {
+    this.kill();
+    this.actor = null;
+    this.supervisor = null;
+  }
+
+  /** Stops answering: handlers aborted, removals settled, no timer left. */
+  private stop(): void {
     this.dead = true;
     this.commands.kill();
     this.children.settleRemovals();
     this.timers.clearAll();
-    this.detachInbox?.();
-    this.detachInbox = null;
-    this.actor = null;
-    this.supervisor = null;
   }
 
   // ── inbound ───────────────────────────────────────────────────────────────────────────
@@ -118,12 +118,7 @@ export class NodeEndpoint implements CommandHost, ChildLinksHost {
         const wasAvailable = isAvailableState(link.state as CoordinationState);
         this.children.reported(link, body.state, body.subtree);
         if (sync) return this.commands.fanOut.onSync(link, sync);
-        // Back without a SYNC answer (e.g. READY to a re-INIT): ask for what it still owes, whose
-        // answers were lost or fenced as an older epoch's.
-        if (!wasAvailable && isAvailableState(link.state as CoordinationState)) {
-          const commandIds = this.commands.fanOut.awaitedFrom(link.childId);
-          if (commandIds.length > 0) this.sendToChild(link, 'COORD_SYNC', { commandIds });
-        }
+        if (!wasAvailable) this.commands.fanOut.childBack(link);
         return;
       }
       case 'COORD_ACK':
@@ -134,7 +129,7 @@ export class NodeEndpoint implements CommandHost, ChildLinksHost {
           // The child restarted fresh: nothing runs there, nothing to shut down.
           this.children.set(link, 'DISCONNECTED');
           this.children.finishRemoval(link);
-          if (this.shutdown?.pending.delete(link.childId)) this.checkShutdownDone();
+          this.shutdown?.childGone(link.childId);
         } else if (envelope.body.scope === 'node' && envelope.body.commandId === undefined) {
           // Its INIT failed: the next INIT round (or recovery round) tries again if retriable.
           if (envelope.body.retriable) link.initAcked = false;
@@ -194,13 +189,13 @@ export class NodeEndpoint implements CommandHost, ChildLinksHost {
       case 'COORD_COMMAND':
         return this.commands.onCommand(envelope);
       case 'COORD_HEARTBEAT':
-        this.sendToParent('COORD_STATUS', { state: this.state, subtree: this.subtree() });
-        return;
       case 'COORD_SYNC':
         this.sendToParent('COORD_STATUS', {
           state: this.state,
           subtree: this.subtree(),
-          sync: this.commands.syncReport(this.incarnation, envelope.body.commandIds),
+          ...(envelope.kind === 'COORD_SYNC'
+            ? { sync: this.commands.syncReport(this.incarnation, envelope.body.commandIds) }
+            : {}),
         });
         return;
       case 'COORD_SHUTDOWN':
@@ -218,9 +213,7 @@ export class NodeEndpoint implements CommandHost, ChildLinksHost {
 
   private onChildShutdownComplete(link: Link, forcedBelow: number): void {
     if (link.removal) return this.children.finishRemoval(link);
-    if (!this.shutdown?.pending.delete(link.childId)) return;
-    this.shutdown.forced += forcedBelow;
-    this.checkShutdownDone();
+    this.shutdown?.childCompleted(link.childId, forcedBelow);
   }
 
   // ── links ─────────────────────────────────────────────────────────────────────────────
@@ -230,12 +223,7 @@ export class NodeEndpoint implements CommandHost, ChildLinksHost {
     return this.children.links;
   }
 
-  /** Changes a link's state (heartbeat, command engine). */
-  setLink(link: Link, to: LinkState): void {
-    this.children.set(link, to);
-  }
-
-  /** The command engine found a child silent. */
+  /** A child is suspected (heartbeat, unacknowledged command, lost link). */
   markUnreachable(childId: string): void {
     const link = this.children.get(childId);
     if (link && link.state !== 'unreachable') this.children.set(link, 'unreachable');
@@ -263,9 +251,7 @@ export class NodeEndpoint implements CommandHost, ChildLinksHost {
     // command's deadline, and a SYNC collects it if the child answers again.
     if (to === null || to === 'DISCONNECTED' || to === 'FAILED')
       this.commands.fanOut.onChildLost(link);
-    if ((to === null || to === 'unreachable') && this.shutdown?.pending.delete(link.childId)) {
-      this.checkShutdownDone();
-    }
+    if (to === null || to === 'unreachable') this.shutdown?.childGone(link.childId);
     if (to === null && this.children.size === 0) this.heartbeat.stop();
   }
 
@@ -344,44 +330,34 @@ export class NodeEndpoint implements CommandHost, ChildLinksHost {
 
   /** Stop taking commands, shut children down, drain or abort in-flight work. */
   beginShutdown(mode: ShutdownMode, timeoutMs: number): void {
-    this.shutdown = { pending: new Set(), signalled: false, forced: 0 };
+    this.shutdown = new NodeShutdown({
+      links: this.links,
+      sendToChild: (link, kind, body) => this.sendToChild(link, kind, body),
+      // A suspected child is not waited for, neither its shutdown nor what it owes.
+      giveUpOn: (link) => this.commands.fanOut.onChildLost(link),
+      idle: () => this.commands.idle,
+      done: () => this.actor?.send({ type: 'shutdown.done' }),
+    });
     this.heartbeat.stop();
     this.commands.beginShutdown(mode);
-    const budget = childBudget(timeoutMs);
-    for (const link of this.links.values()) {
-      // A suspected child is not waited for, neither its shutdown nor what it owes.
-      if (link.state === 'unreachable') this.commands.fanOut.onChildLost(link);
-      if (link.state === 'unreachable' || link.removal) continue;
-      this.shutdown.pending.add(link.childId);
-      this.sendToChild(link, 'COORD_SHUTDOWN', { mode, timeoutMs: budget });
-    }
-    this.checkShutdownDone();
+    this.shutdown.begin(mode, timeoutMs);
   }
 
   /** Tells the statechart once children and work are done. */
   checkShutdownDone(): void {
-    const shutdown = this.shutdown;
-    if (!shutdown || shutdown.signalled || shutdown.pending.size > 0 || !this.commands.idle) return;
-    shutdown.signalled = true;
-    this.actor?.send({ type: 'shutdown.done' });
+    this.shutdown?.check();
   }
 
   /** The shutdown deadline passed: abort what is left; stragglers are stopped with the node. */
   forceShutdown(): void {
-    const shutdown = this.shutdown ?? { pending: new Set<string>(), signalled: false, forced: 0 };
-    shutdown.forced += shutdown.pending.size;
-    shutdown.signalled = true;
-    this.shutdown = shutdown;
+    this.shutdown?.force();
     this.commands.abortAll('ABORTED', `${this.nodeId} shutdown deadline passed`);
   }
 
   /** Answers the parent's SHUTDOWN and stops answering anything else. */
   reportShutdownComplete(): void {
     this.sendToParent('COORD_COMPLETE', { of: 'shutdown', forced: this.shutdown?.forced ?? 0 });
-    this.dead = true;
-    this.commands.kill();
-    this.children.settleRemovals();
-    this.timers.clearAll();
+    this.stop();
   }
 
   // ── outbound ──────────────────────────────────────────────────────────────────────────
