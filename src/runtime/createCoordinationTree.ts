@@ -24,10 +24,10 @@ import { TreeKernel } from './TreeKernel.js';
 import type {
   CoordinationTree,
   CoordinationTreeOptions,
-  NodeSnapshot,
   ShutdownResult,
   TreeStatus,
 } from './treeTypes.js';
+import { treeSnapshot } from './treeSnapshot.js';
 import { waitForEvents } from './waitFor.js';
 
 /**
@@ -184,34 +184,7 @@ export function createCoordinationTree(options: CoordinationTreeOptions): Coordi
     },
 
     snapshot() {
-      const nodes: Record<string, NodeSnapshot> = {};
-      for (const [id, placement] of topology) {
-        const endpoint = endpoints.get(id);
-        const links: Record<string, LinkState> = {};
-        for (const childId of placement.childIds)
-          links[childId] = endpoint?.links.get(childId)?.state ?? 'pending';
-        nodes[id] = {
-          id,
-          parentId: placement.parentId,
-          state: dead.has(id) ? 'DISCONNECTED' : (endpoint?.state ?? 'DISCONNECTED'),
-          reason: dead.has(id) ? 'killed' : (endpoint?.reason ?? 'not started'),
-          alive: !dead.has(id),
-          links,
-          subtree: endpoint?.subtree() ?? {
-            nodes: 1,
-            leaves: 1,
-            byState: {
-              DISCONNECTED: 1,
-              CONNECTING: 0,
-              SYNCHRONIZED: 0,
-              DEGRADED: 0,
-              FAILED: 0,
-              unreachable: 0,
-            },
-          },
-        };
-      }
-      return { rootId, at: kernel.now(), nodes };
+      return treeSnapshot(rootId, topology, endpoints, dead, kernel.now());
     },
 
     async command(name, payload, commandOptions = {}) {
