@@ -70,6 +70,8 @@ export const nodeMachine = setup({
     cleanup: fromPromise<void, { nodeId: string }>(async () => {}),
     /** Placeholder: `src/` provides the node machine itself so nodes spawn nodes. */
     node: fromPromise<void, NodeInput>(async () => {}),
+    /** Placeholder: `src/` provides the proxy of a child that runs in another process. */
+    remote: fromPromise<void, NodeInput>(async () => {}),
   },
   delays: {
     initTimeout: ({ context }) => context.initBudgetMs,
@@ -147,7 +149,7 @@ export const nodeMachine = setup({
     spawnChild: assign(({ context, event, spawn }) => {
       if (event.type !== 'tree.spawnChild') return {};
       const { shape } = event;
-      const child = spawn('node', {
+      const child = spawn(shape.remote === true ? 'remote' : 'node', {
         id: shape.id,
         systemId: shape.id,
         input: { shape, parentId: context.nodeId, policy: context.policy },
@@ -183,7 +185,7 @@ export const nodeMachine = setup({
     const kids = input.shape.children ?? [];
     const children: Record<string, AnyActorRef> = {};
     for (const shape of kids) {
-      children[shape.id] = spawn('node', {
+      children[shape.id] = spawn(shape.remote === true ? 'remote' : 'node', {
         id: shape.id,
         systemId: shape.id,
         input: { shape, parentId: input.shape.id, policy: input.policy },

@@ -12,6 +12,8 @@ export interface NodeShape {
   readonly id: string;
   readonly critical?: boolean;
   readonly children?: readonly NodeShape[];
+  /** The node runs elsewhere: its parent spawns a proxy (`remote`) for it, not a node. */
+  readonly remote?: boolean;
 }
 
 /** Policy values the statechart reads (resolved, with defaults applied, by `src/`). */

@@ -25,6 +25,9 @@ import { SendStream, withLink, type SendStreamOwner } from './SendStream.js';
 export type { ReliableTransportOptions } from './reliableOptions.js';
 export type { ReliableTransportStats } from './reliableStats.js';
 
+/** How often {@link ReliableTransport.flush} looks again, ms. */
+const FLUSH_POLL_MS = 10;
+
 /**
  * Exactly-once, in-order delivery per directed link, over any {@link Transport}. Envelopes from
  * a peer without it (no `link` header) pass straight through.
@@ -112,6 +115,33 @@ export class ReliableTransport implements Transport {
       peerLink.sending = stream;
     }
     stream.send(envelope);
+  }
+
+  /**
+   * Resolves once every envelope sent so far is acknowledged (true), or after `timeoutMs` of
+   * the tree's clock (false). Call it before `close()` when the peers are in other processes.
+   */
+  flush(timeoutMs: number): Promise<boolean> {
+    const timers = this.timers;
+    if (timers === null || this.closed) return Promise.resolve(this.unacknowledged() === 0);
+    const giveUpAt = this.host!.now() + timeoutMs;
+    return new Promise((resolve) => {
+      const check = (): void => {
+        if (this.closed || this.unacknowledged() === 0) return resolve(this.unacknowledged() === 0);
+        if (this.host!.now() >= giveUpAt) return resolve(false);
+        timers.set(check, FLUSH_POLL_MS);
+      };
+      check();
+    });
+  }
+
+  /** Envelopes sent and not yet acknowledged, over every stream. */
+  private unacknowledged(): number {
+    let pending = 0;
+    for (const node of this.nodes.values()) {
+      for (const link of node.links.values()) pending += link.sending?.pending ?? 0;
+    }
+    return pending;
   }
 
   close(): void {

@@ -70,6 +70,11 @@ export class SendStream {
     return this.waiting?.size ?? 0;
   }
 
+  /** Envelopes not yet acknowledged, sent or waiting (none once ended). */
+  get pending(): number {
+    return this.ended ? 0 : this.unacked.size + this.queued;
+  }
+
   /** Numbers and sends `envelope`, or queues it while the window is full. */
   send(envelope: AnyEnvelope): void {
     if (this.unacked.size >= this.owner.options.window) {

@@ -46,6 +46,10 @@ export class NodeEndpoint implements CommandHost, ChildLinksHost {
   /** Set once shutting down. */
   private shutdown: NodeShutdown | null = null;
   private readonly reports = new ParentReports(this);
+  /** Proxies of children that run in other processes, told every change of their link. */
+  private readonly proxies = new Map<string, AnyActorRef>();
+  /** Called once this node has answered its parent's SHUTDOWN and stopped. */
+  onShutdownComplete: ((forced: number) => void) | null = null;
 
   constructor(
     readonly kernel: TreeKernel,
@@ -67,6 +71,13 @@ export class NodeEndpoint implements CommandHost, ChildLinksHost {
     this.actor = actor;
     this.supervisor = supervisor;
     if (!this.dead) this.detachInbox ??= this.kernel.transport.attach(this.nodeId, this.receive);
+  }
+
+  /** A remote child's proxy started: keep it told of the child's link. */
+  attachProxy(childId: string, proxy: AnyActorRef): void {
+    this.proxies.set(childId, proxy);
+    const state = this.children.get(childId)?.state;
+    if (state !== undefined) proxy.send({ type: 'remote.state', state });
   }
 
   /**
@@ -231,6 +242,8 @@ export class NodeEndpoint implements CommandHost, ChildLinksHost {
 
   /** A link changed: tell the supervisor, the event stream, the command engine, the shutdown. */
   linkChanged(link: Link, from: LinkState | null, to: LinkState | null): void {
+    if (to !== null) this.proxies.get(link.childId)?.send({ type: 'remote.state', state: to });
+    else this.proxies.delete(link.childId);
     this.supervisor?.send({
       type: 'link.changed',
       childId: link.childId,
@@ -358,6 +371,7 @@ export class NodeEndpoint implements CommandHost, ChildLinksHost {
   reportShutdownComplete(): void {
     this.sendToParent('COORD_COMPLETE', { of: 'shutdown', forced: this.shutdown?.forced ?? 0 });
     this.stop();
+    this.onShutdownComplete?.(this.shutdown?.forced ?? 0);
   }
 
   // ── outbound ──────────────────────────────────────────────────────────────────────────

@@ -11,14 +11,21 @@ import {
 } from '../errors.js';
 import { ConformanceMonitor } from '../conformance/ConformanceMonitor.js';
 import { resolvePolicy } from '../policy/policy.js';
-import { shapeOf, subtreeIds, subtreeSizes, validateSpec } from '../spec/treeSpec.js';
+import {
+  shapeOf,
+  subtreeIds,
+  subtreeSizes,
+  hasRemoteNodes,
+  validateSpec,
+} from '../spec/treeSpec.js';
+import { HostedRoot, validateParent } from './HostedRoot.js';
 import { InProcessTransport } from '../transport/InProcessTransport.js';
 import type { Transport } from '../transport/Transport.js';
 import type { TreeEvent } from './events.js';
 import type { ChildSeed } from './ChildLinks.js';
 import { NodeEndpoint } from './NodeEndpoint.js';
 import { provideNodeMachine } from './provideNodeMachine.js';
-import { systemClock } from './Timers.js';
+import { systemClock, Timers } from './Timers.js';
 import { CLIENT_ID, TreeClient } from './TreeClient.js';
 import { TreeKernel } from './TreeKernel.js';
 import type {
@@ -27,7 +34,7 @@ import type {
   ShutdownResult,
   TreeStatus,
 } from './treeTypes.js';
-import { treeSnapshot } from './treeSnapshot.js';
+import { remoteNodeState, treeSnapshot } from './treeSnapshot.js';
 import { waitForEvents } from './waitFor.js';
 
 /**
@@ -48,6 +55,7 @@ export function createCoordinationTree(options: CoordinationTreeOptions): Coordi
   }
   const policy = resolvePolicy(options.policy);
   const rootId = options.root.id;
+  const hostedUnder = validateParent(options.parent, topology);
   const clock = options.clock ?? systemClock;
   // The default transport reports envelopes nobody receives (a removed node's mail).
   const transport: Transport =
@@ -70,6 +78,10 @@ export function createCoordinationTree(options: CoordinationTreeOptions): Coordi
   let rootActor: Actor<AnyActorLogic> | null = null;
   let client: TreeClient | null = null;
   let shutdownResult: Promise<ShutdownResult> | null = null;
+  let settleDone: (result: ShutdownResult) => void = () => {};
+  const done = new Promise<ShutdownResult>((resolve) => (settleDone = resolve));
+  let hosted: HostedRoot | null = null;
+  const timers = new Timers(clock);
 
   const endpointOf = (nodeId: string): NodeEndpoint => endpoints.get(nodeId)!;
 
@@ -77,13 +89,15 @@ export function createCoordinationTree(options: CoordinationTreeOptions): Coordi
     const sizes = subtreeSizes(topology, fromId);
     for (const id of subtreeIds(topology, fromId)) {
       const placement = topology.get(id)!;
+      if (placement.remote) continue; // it runs in its own host
       const seeds: ChildSeed[] = placement.childIds.map((childId) => ({
         childId,
         critical: topology.get(childId)!.critical,
         ...sizes.get(childId)!,
       }));
       endpoints.get(id)?.dispose();
-      endpoints.set(id, new NodeEndpoint(kernel, id, placement.parentId ?? CLIENT_ID, seeds));
+      const parentId = placement.parentId ?? hostedUnder ?? CLIENT_ID;
+      endpoints.set(id, new NodeEndpoint(kernel, id, parentId, seeds));
     }
   };
 
@@ -92,6 +106,15 @@ export function createCoordinationTree(options: CoordinationTreeOptions): Coordi
   const assertKnown = (nodeId: string): void => {
     if (typeof nodeId !== 'string' || !topology.has(nodeId))
       throw new UnknownNodeError(String(nodeId));
+  };
+  const assertLocal = (nodeId: string, what: string): void => {
+    const placement = topology.get(nodeId)!;
+    if (placement.remote) {
+      throw new TreeLifecycleError(
+        `Cannot ${what} ${nodeId}: it runs in another process (remote). Stop or restart that host; ` +
+          `tree.recover('${placement.parentId!}') re-initialises it once it is back.`,
+      );
+    }
   };
   const assertRunning = (what: string): void => {
     if (status === 'created') {
@@ -124,7 +147,7 @@ export function createCoordinationTree(options: CoordinationTreeOptions): Coordi
       to === null || (to !== 'pending' && to !== 'CONNECTING');
     return waitForEvents(
       kernel,
-      client!.timers,
+      timers,
       initWait(),
       () => waiting.size === 0,
       (event) => {
@@ -153,11 +176,27 @@ export function createCoordinationTree(options: CoordinationTreeOptions): Coordi
       status = 'starting';
       createEndpoints(rootId);
       rootActor = createActor(machine, {
-        input: { shape: shapeOf(topology, rootId), parentId: CLIENT_ID, policy: policy.machine },
+        input: {
+          shape: shapeOf(topology, rootId),
+          parentId: hostedUnder ?? CLIENT_ID,
+          policy: policy.machine,
+        },
         clock: clock,
         systemId: rootId,
         ...(options.inspect ? { inspect: options.inspect } : {}),
       });
+      if (hostedUnder !== undefined) {
+        status = 'running';
+        const actor = rootActor;
+        hosted = new HostedRoot(hostedUnder, endpointOf(rootId), {
+          kernel,
+          timers,
+          sendRoot: (event) => actor.send(event),
+          stopped: () => void tree.shutdown(),
+        });
+        actor.start();
+        return hosted.joined();
+      }
       client = new TreeClient(
         kernel,
         rootId,
@@ -180,15 +219,21 @@ export function createCoordinationTree(options: CoordinationTreeOptions): Coordi
     stateOf(nodeId) {
       assertKnown(nodeId);
       if (dead.has(nodeId)) return 'DISCONNECTED';
+      if (topology.get(nodeId)!.remote) return remoteState(nodeId);
       return endpoints.get(nodeId)?.state ?? 'DISCONNECTED';
     },
 
     snapshot() {
-      return treeSnapshot(rootId, topology, endpoints, dead, kernel.now());
+      return treeSnapshot(rootId, topology, endpoints, dead, kernel.now(), hostedUnder ?? null);
     },
 
     async command(name, payload, commandOptions = {}) {
       assertRunning('run a command');
+      if (hostedUnder !== undefined) {
+        throw new TreeLifecycleError(
+          `This tree is hosted under ${hostedUnder}: commands come from the process that runs the root.`,
+        );
+      }
       if (typeof name !== 'string' || name === '') {
         throw new TreeLifecycleError(
           `A command needs a non-empty name; got ${JSON.stringify(name)}.`,
@@ -206,6 +251,7 @@ export function createCoordinationTree(options: CoordinationTreeOptions): Coordi
     kill(nodeId) {
       assertRunning('kill a node');
       assertKnown(nodeId);
+      assertLocal(nodeId, 'kill');
       if (nodeId === rootId) {
         throw new TreeLifecycleError(
           'The root cannot be killed (it has no parent to notice); use tree.shutdown().',
@@ -227,6 +273,7 @@ export function createCoordinationTree(options: CoordinationTreeOptions): Coordi
     revive(nodeId) {
       assertRunning('revive a node');
       assertKnown(nodeId);
+      assertLocal(nodeId, 'revive');
       if (!dead.has(nodeId))
         throw new TreeLifecycleError(`${nodeId} is not killed; only a killed node can be revived.`);
       const parentId = topology.get(nodeId)!.parentId!;
@@ -248,6 +295,7 @@ export function createCoordinationTree(options: CoordinationTreeOptions): Coordi
     async recover(nodeId) {
       assertRunning('recover a node');
       assertKnown(nodeId);
+      assertLocal(nodeId, 'recover');
       if (dead.has(nodeId))
         throw new TreeLifecycleError(
           `${nodeId} is killed: revive it first, then recover its parent.`,
@@ -259,12 +307,17 @@ export function createCoordinationTree(options: CoordinationTreeOptions): Coordi
         event.nodeId === nodeId &&
         (isAvailableState(event.to) || event.to === 'FAILED');
       if (endpoint.state === 'CONNECTING') {
-        await waitForEvents(kernel, client!.timers, initWait(), () => false, settled);
+        await waitForEvents(kernel, timers, initWait(), () => false, settled);
       } else if (isAvailableState(endpoint.state)) {
         restarted = endpoint.recover();
         await waitForLinks(nodeId, restarted);
       } else {
         const parentId = topology.get(nodeId)!.parentId;
+        if (parentId === null && client === null) {
+          throw new TreeLifecycleError(
+            `${nodeId} is ${endpoint.state}; its parent ${hostedUnder!} runs in another process and re-initialises it.`,
+          );
+        }
         if (parentId === null) {
           const outcome = await client!.init(policy.timeouts.initMs);
           if (outcome.ok && isAvailableState(outcome.state)) client!.superviseRoot();
@@ -274,7 +327,7 @@ export function createCoordinationTree(options: CoordinationTreeOptions): Coordi
               `${nodeId}'s parent ${parentId} is not connected (${endpointOf(parentId).state}), so it cannot re-initialise it: recover ${parentId} first.`,
             );
           }
-          await waitForEvents(kernel, client!.timers, initWait(), () => false, settled);
+          await waitForEvents(kernel, timers, initWait(), () => false, settled);
         }
       }
       const unavailable = [...endpoint.links.values()]
@@ -341,6 +394,8 @@ export function createCoordinationTree(options: CoordinationTreeOptions): Coordi
       kernel.emit(() => ({ type: 'node', nodeId, change: 'removed', at: kernel.now() }));
     },
 
+    done,
+
     shutdown(shutdownOptions = {}) {
       shutdownResult ??= (async () => {
         const mode = shutdownOptions.mode ?? 'drain';
@@ -357,14 +412,23 @@ export function createCoordinationTree(options: CoordinationTreeOptions): Coordi
         }
         const started = status !== 'created';
         status = 'shuttingDown';
-        const forced = started && client ? await client.shutdown(mode, timeoutMs) : 0;
+        let forced = 0;
+        if (started && client) forced = await client.shutdown(mode, timeoutMs);
+        else if (started && hosted) forced = await hosted.shutdown(mode, timeoutMs);
+        // Peers in other processes still need the last answers (and their acknowledgements).
+        if (started && (hosted || hasRemoteNodes(topology))) {
+          await transport.flush?.(REMOTE_FLUSH_MS);
+        }
         rootActor?.stop();
         for (const endpoint of endpoints.values()) endpoint.dispose();
         client?.dispose();
+        timers.clearAll();
         transport.close();
         status = 'shutDown';
         kernel.events.complete();
-        return { mode, forced: Math.max(0, forced), graceful: forced >= 0 };
+        const result = { mode, forced: Math.max(0, forced), graceful: forced >= 0 };
+        settleDone(result);
+        return result;
       })();
       const result = shutdownResult;
       result.catch(() => {
@@ -373,6 +437,13 @@ export function createCoordinationTree(options: CoordinationTreeOptions): Coordi
       return result;
     },
   };
+  /** A remote node's state, as its parent's link shows it. */
+  function remoteState(nodeId: string): CoordinationState {
+    return remoteNodeState(
+      endpoints.get(topology.get(nodeId)!.parentId!)?.links.get(nodeId)?.state,
+    );
+  }
+
   // The transport stack runs on the tree's clock and reports into the tree.
   transport.bind?.({
     clock,
@@ -385,3 +456,6 @@ export function createCoordinationTree(options: CoordinationTreeOptions): Coordi
   });
   return tree;
 }
+
+/** How long a tree with peers in other processes waits for its last envelopes to be acknowledged, ms. */
+const REMOTE_FLUSH_MS = 2_000;

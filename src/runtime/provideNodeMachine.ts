@@ -6,6 +6,7 @@ import { fromPromise, type AnyActorLogic } from 'xstate';
 import { backoffDelay, initRetryDelay, nodeMachine } from '../../machines/index.js';
 import { subtreeSizes, type Topology } from '../spec/treeSpec.js';
 import type { NodeEndpoint } from './NodeEndpoint.js';
+import { remoteProxyLogic } from './remoteProxy.js';
 import type { TreeKernel } from './TreeKernel.js';
 
 /** The provided node machine of one tree. */
@@ -69,6 +70,10 @@ export function provideNodeMachine(
     },
   });
   // Nodes spawn nodes: the provided machine is its own child logic.
-  (machine.implementations.actors as Record<string, AnyActorLogic>).node = machine;
+  const actors = machine.implementations.actors as Record<string, AnyActorLogic>;
+  actors.node = machine;
+  actors.remote = remoteProxyLogic((parentId, nodeId, proxy) =>
+    endpointOf(parentId).attachProxy(nodeId, proxy),
+  );
   return machine;
 }

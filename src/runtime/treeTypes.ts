@@ -40,6 +40,14 @@ export interface CoordinationTreeOptions {
    * appears on `events$` as a `violation` event. Costs building every event. Default false.
    */
   readonly monitor?: boolean;
+  /**
+   * Hosts this tree as a subtree of a tree in another process: `root` answers the node with
+   * this id, reached through `transport` (a {@link NatsTransport} under a `ReliableTransport`),
+   * instead of the API. `start()` then waits for that parent's INIT; commands and shutdown come
+   * from it, and the tree shuts down when it is told to (see {@link CoordinationTree.done}).
+   * Default: none (this process runs the root).
+   */
+  readonly parent?: string;
 }
 
 /** One node as {@link CoordinationTree.snapshot} shows it. */
@@ -97,7 +105,11 @@ export type TreeStatus = 'created' | 'starting' | 'running' | 'shuttingDown' | '
 
 /** A running coordination tree. */
 export interface CoordinationTree {
-  /** Starts every node; resolves with the root's state once it settles. @throws CoordinationFailedError if the root ends FAILED */
+  /**
+   * Starts every node; resolves with the root's state once it settles. A hosted subtree
+   * (`parent`) resolves once its parent has initialised it, with no deadline of its own.
+   * @throws CoordinationFailedError if the root ends FAILED
+   */
   start(): Promise<'SYNCHRONIZED' | 'DEGRADED'>;
   /** A node's coordination state (DISCONNECTED while killed). @throws UnknownNodeError */
   stateOf(nodeId: string): CoordinationState;
@@ -125,4 +137,9 @@ export interface CoordinationTree {
   readonly stats: Readonly<TreeStats>;
   /** The resolved policy (defaults applied). */
   readonly policy: ResolvedPolicy;
+  /**
+   * Settles once the tree has shut down: by {@link CoordinationTree.shutdown}, or, for a hosted
+   * subtree (`parent`), by its parent's SHUTDOWN.
+   */
+  readonly done: Promise<ShutdownResult>;
 }

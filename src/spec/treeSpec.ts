@@ -13,6 +13,12 @@ export interface NodeSpec {
   readonly critical?: boolean;
   /** Children; none makes a leaf, which runs the command handler. */
   readonly children?: readonly NodeSpec[];
+  /**
+   * The node and its subtree run in another process (`fractal-coord host`, or a tree created
+   * with `parent`), reached through the transport. Here it is a proxy: its parent cannot tell
+   * it from a local child. Its `children`, if listed, only size it until it reports. Default false.
+   */
+  readonly remote?: boolean;
 }
 
 /** Deepest tree accepted (root at depth 0): each level nests actor creation on the stack. */
@@ -22,8 +28,10 @@ export const MAX_DEPTH = 200;
 export interface NodePlacement {
   readonly parentId: string | null;
   readonly critical: boolean;
-  /** Ids of its children, in spec order (mutable as nodes join and leave). */
+  /** Ids of its children, in spec order (mutable as nodes join and leave). Empty for a remote node. */
   readonly childIds: string[];
+  /** Set for a remote node: the size of its subtree as the spec lists it, until it reports. */
+  readonly remote?: { readonly nodes: number; readonly leaves: number };
 }
 
 /** Every node by id, with its parent and children. */
@@ -42,6 +50,7 @@ export function validateSpec(
   baseDepth = 0,
 ): Topology {
   const topology: Topology = new Map();
+  const remoteIds: string[] = [];
   const seen = new Set<object>();
   const stack: { spec: unknown; parentId: string | null; path: string; depth: number }[] = [
     { spec: root, parentId, path: 'root', depth: baseDepth },
@@ -59,7 +68,7 @@ export function validateSpec(
       );
     }
     seen.add(spec);
-    const { id, children, critical } = spec as Partial<NodeSpec>;
+    const { id, children, critical, remote } = spec as Partial<NodeSpec>;
     if (depth > MAX_DEPTH) {
       throw new InvalidSpecError(
         `Node ${JSON.stringify(id)} is ${depth} levels deep; trees may be at most ${MAX_DEPTH} levels deep. ` +
@@ -86,10 +95,21 @@ export function validateSpec(
         `${path}.critical must be a boolean; got ${JSON.stringify(critical)}.`,
       );
     }
+    if (remote !== undefined && typeof remote !== 'boolean') {
+      throw new InvalidSpecError(
+        `${path}.remote must be a boolean; got ${JSON.stringify(remote)}.`,
+      );
+    }
+    if (remote === true && depth === baseDepth && parentId === null) {
+      throw new InvalidSpecError(
+        `${path} (${JSON.stringify(id)}) is the root and cannot be remote: run the root here and mark its children remote.`,
+      );
+    }
     if (children !== undefined && !Array.isArray(children)) {
       throw new InvalidSpecError(`${path}.children must be an array of node specs.`);
     }
     const kids = children ?? [];
+    if (remote === true) remoteIds.push(id);
     topology.set(id, {
       parentId: parent,
       critical: critical === true,
@@ -98,6 +118,26 @@ export function validateSpec(
     kids.forEach((child, i) =>
       stack.push({ spec: child, parentId: id, path: `${path}.children[${i}]`, depth: depth + 1 }),
     );
+  }
+  return pruneRemote(topology, remoteIds);
+}
+
+/**
+ * A remote node keeps no children here (they run in its host): its descendants leave the
+ * topology, and their count stays as its size until it reports.
+ */
+function pruneRemote(topology: Topology, remoteIds: readonly string[]): Topology {
+  for (const id of remoteIds) {
+    const placement = topology.get(id);
+    if (placement === undefined) continue; // below another remote node
+    const size = subtreeSizes(topology, id).get(id)!;
+    for (const below of subtreeIds(topology, id).slice(1)) topology.delete(below);
+    topology.set(id, {
+      parentId: placement.parentId,
+      critical: placement.critical,
+      childIds: [],
+      remote: size,
+    });
   }
   return topology;
 }
@@ -110,6 +150,7 @@ export function shapeOf(topology: Topology, id: string): NodeShape {
       id: nodeId,
       critical: placement.critical,
       children: placement.childIds.map(build),
+      ...(placement.remote ? { remote: true } : {}),
     };
   };
   return build(id);
@@ -135,7 +176,11 @@ export function subtreeSizes(
   const sizes = new Map<string, { nodes: number; leaves: number }>();
   const order = subtreeIds(topology, rootId).reverse();
   for (const id of order) {
-    const childIds = topology.get(id)!.childIds;
+    const { childIds, remote } = topology.get(id)!;
+    if (remote) {
+      sizes.set(id, remote);
+      continue;
+    }
     let nodes = 1;
     let leaves = childIds.length === 0 ? 1 : 0;
     for (const childId of childIds) {
@@ -146,4 +191,10 @@ export function subtreeSizes(
     sizes.set(id, { nodes, leaves });
   }
   return sizes;
+}
+
+/** Whether any node of `topology` runs in another process. */
+export function hasRemoteNodes(topology: Topology): boolean {
+  for (const placement of topology.values()) if (placement.remote) return true;
+  return false;
 }

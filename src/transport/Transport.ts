@@ -99,6 +99,12 @@ export interface Transport {
    * then lost (and the transport counts it).
    */
   send(envelope: AnyEnvelope): void;
+  /**
+   * Waits until what was sent has been delivered (acknowledged, for a reliable transport), up
+   * to `timeoutMs` of the tree's clock; resolves false if it had not. Optional: a transport
+   * without it has nothing to wait for.
+   */
+  flush?(timeoutMs: number): Promise<boolean>;
   /** Stops delivery and every timer; envelopes still queued are dropped. Idempotent. */
   close(): void;
 }
