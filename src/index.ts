@@ -53,7 +53,7 @@ export {
   type RetryPolicy,
   type TimeoutPolicy,
 } from './policy/policy.js';
-export { validateSpec, type NodeSpec } from './spec/treeSpec.js';
+export { hostedSpec, validateSpec, type NodeSpec } from './spec/treeSpec.js';
 export type {
   DeliveryEvent,
   FaultEvent,

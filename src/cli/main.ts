@@ -4,15 +4,41 @@
  */
 import { parseArgs } from 'node:util';
 import { runDemo } from './demo.js';
+import { runHost } from './host.js';
+import type { NatsAuth } from './natsConnect.js';
+import { runRoot } from './run.js';
 
 const USAGE = `Usage: fractal-coord <command> [options]
 
 Commands:
   demo            run the in-process demo: start, commands, a crash, degradation,
                   recovery and shutdown, printed as it happens
+  run             run the root of a tree spread over NATS (needs --spec)
+  host            run one subtree of a tree spread over NATS (needs --node)
+
+Options of run and host:
+  --nats <url>          NATS server(s), comma-separated (default $NATS_URL, else
+                        nats://127.0.0.1:4222)
+  --spec <file>         the whole tree as JSON, remote nodes marked "remote": true
+  --tree <name>         the tree's name on the wire (default: the spec's "tree",
+                        else fractal-coord)
+  --handler <module>    a module exporting the leaves' command handler
+  --token <token>       authenticate with a token ($NATS_TOKEN)
+  --user <name>         authenticate with a user ($NATS_USER) and
+  --password <secret>   its password ($NATS_PASSWORD)
+  --nkey <file>         authenticate with the nkey seed in <file>
+  --creds <file>        authenticate with a credentials file ($NATS_CREDS)
+Options of host:
+  --node <id>           the node this host runs, with its subtree from --spec
+  --parent <id>         its parent, when there is no --spec (it then runs one leaf)
+Options of run:
+  --command <name>      issue this command (repeatable), then shut down; without
+                        it, commands are read from standard input, one per line
+  --payload <json>      payload of every --command
+  --timeout <ms>        budget of each command, ms
 
 Options:
-  --no-color      plain output
+  --no-color      plain output (demo)
   -h, --help      show this help
 `;
 
@@ -26,6 +52,20 @@ export async function main(argv: readonly string[]): Promise<number> {
       options: {
         help: { type: 'boolean', short: 'h' },
         'no-color': { type: 'boolean' },
+        nats: { type: 'string' },
+        spec: { type: 'string' },
+        tree: { type: 'string' },
+        node: { type: 'string' },
+        parent: { type: 'string' },
+        handler: { type: 'string' },
+        command: { type: 'string', multiple: true },
+        payload: { type: 'string' },
+        timeout: { type: 'string' },
+        token: { type: 'string' },
+        user: { type: 'string' },
+        password: { type: 'string' },
+        nkey: { type: 'string' },
+        creds: { type: 'string' },
       },
     });
   } catch (error) {
@@ -33,18 +73,75 @@ export async function main(argv: readonly string[]): Promise<number> {
     return 2;
   }
   const [command] = parsed.positionals;
-  if (parsed.values.help || command === undefined) {
+  const values = parsed.values;
+  if (values.help || command === undefined) {
     process.stdout.write(USAGE);
-    return command === undefined && !parsed.values.help ? 2 : 0;
+    return command === undefined && !values.help ? 2 : 0;
   }
-  switch (command) {
-    case 'demo':
-      await runDemo(parsed.values['no-color'] ? { color: false } : {});
-      return 0;
-    default:
-      process.stderr.write(`Unknown command "${command}".\n\n${USAGE}`);
-      return 2;
+  const nats = values.nats ?? process.env.NATS_URL ?? 'nats://127.0.0.1:4222';
+  const auth = authFrom(values);
+  const usage = (message: string): number => {
+    process.stderr.write(`${message}\n\n${USAGE}`);
+    return 2;
+  };
+  try {
+    switch (command) {
+      case 'demo':
+        await runDemo(values['no-color'] ? { color: false } : {});
+        return 0;
+      case 'host':
+        if (values.node === undefined) return usage('host needs --node <id>.');
+        return await runHost({ ...pick(values), nats, node: values.node, auth });
+      case 'run': {
+        if (values.spec === undefined) return usage('run needs --spec <file>.');
+        const timeoutMs = values.timeout === undefined ? undefined : Number(values.timeout);
+        if (timeoutMs !== undefined && !(Number.isFinite(timeoutMs) && timeoutMs > 0)) {
+          return usage(`--timeout must be a duration > 0 in ms; got ${values.timeout}.`);
+        }
+        return await runRoot({
+          ...pick(values),
+          nats,
+          spec: values.spec,
+          commands: values.command ?? [],
+          auth,
+          ...(timeoutMs === undefined ? {} : { timeoutMs }),
+        });
+      }
+      default:
+        return usage(`Unknown command "${command}".`);
+    }
+  } catch (error) {
+    process.stderr.write(`fractal-coord ${command}: ${(error as Error).message}\n`);
+    return 1;
   }
+}
+
+/** The optional string flags passed on as they are. */
+function pick(values: Record<string, unknown>) {
+  const out: { spec?: string; tree?: string; parent?: string; handler?: string; payload?: string } =
+    {};
+  for (const key of ['spec', 'tree', 'parent', 'handler', 'payload'] as const) {
+    if (typeof values[key] === 'string') out[key] = values[key];
+  }
+  return out;
+}
+
+/** Credentials from flags, else from the standard NATS environment variables. */
+function authFrom(values: Record<string, unknown>): NatsAuth {
+  const flag = (key: string, env: string): string | undefined =>
+    typeof values[key] === 'string' ? values[key] : process.env[env] || undefined;
+  const auth: { -readonly [K in keyof NatsAuth]: NatsAuth[K] } = {};
+  const token = flag('token', 'NATS_TOKEN');
+  const user = flag('user', 'NATS_USER');
+  const password = flag('password', 'NATS_PASSWORD');
+  const nkey = flag('nkey', 'NATS_NKEY');
+  const creds = flag('creds', 'NATS_CREDS');
+  if (token !== undefined) auth.token = token;
+  if (user !== undefined) auth.user = user;
+  if (password !== undefined) auth.password = password;
+  if (nkey !== undefined) auth.nkey = nkey;
+  if (creds !== undefined) auth.creds = creds;
+  return auth;
 }
 
 main(process.argv.slice(2)).then(

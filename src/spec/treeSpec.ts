@@ -198,3 +198,30 @@ export function hasRemoteNodes(topology: Topology): boolean {
   for (const placement of topology.values()) if (placement.remote) return true;
   return false;
 }
+
+/**
+ * The part of a whole tree's spec that one host runs: the subtree at `nodeId` (no longer
+ * marked remote; remote nodes below it stay remote) and the id of its parent, for
+ * `createCoordinationTree({ root, parent })`.
+ * @throws InvalidSpecError if the spec is malformed, `nodeId` is not in it, or is its root
+ */
+export function hostedSpec(root: NodeSpec, nodeId: string): { root: NodeSpec; parent: string } {
+  validateSpec(root);
+  const stack: { spec: NodeSpec; parent: string | null }[] = [{ spec: root, parent: null }];
+  while (stack.length > 0) {
+    const { spec, parent } = stack.pop()!;
+    if (spec.id === nodeId) {
+      if (parent === null) {
+        throw new InvalidSpecError(
+          `${JSON.stringify(nodeId)} is the root of the spec; a host runs a subtree below it. Run the root with \`fractal-coord run\`.`,
+        );
+      }
+      const { remote: _remote, ...local } = spec;
+      return { root: local, parent };
+    }
+    for (const child of spec.children ?? []) stack.push({ spec: child, parent: spec.id });
+  }
+  throw new InvalidSpecError(
+    `No node ${JSON.stringify(nodeId)} in the spec (its root is ${JSON.stringify(root.id)}). Check --node against the spec file.`,
+  );
+}
