@@ -11,12 +11,19 @@ export interface NatsServer {
   stop(): Promise<void>;
 }
 
-/** Starts `nats-server` on 127.0.0.1 and a random port; resolves once it accepts clients. */
-export function startNatsServer(args: readonly string[] = []): Promise<NatsServer> {
+/**
+ * Starts `nats-server` on 127.0.0.1 and a random port (or `port`, to restart a server where
+ * its clients reconnect); resolves once it accepts clients.
+ */
+export function startNatsServer(args: readonly string[] = [], port = -1): Promise<NatsServer> {
   return new Promise((resolve, reject) => {
-    const child: ChildProcess = spawn('nats-server', ['-a', '127.0.0.1', '-p', '-1', ...args], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child: ChildProcess = spawn(
+      'nats-server',
+      ['-a', '127.0.0.1', '-p', String(port), ...args],
+      {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     let output = '';
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
