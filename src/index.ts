@@ -69,6 +69,7 @@ export {
   type NatsRefusals,
   type NatsTransportOptions,
 } from './transport/nats/NatsTransport.js';
+export { subjectPermissions, type SubjectPermissions } from './transport/nats/permissions.js';
 export {
   ReliableTransport,
   type ReliableTransportOptions,

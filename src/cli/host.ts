@@ -54,11 +54,12 @@ export async function runHost(options: HostOptions): Promise<number> {
     ...(file?.policy ? { policy: file.policy } : {}),
   });
   logActivity(tree, connection, print);
+  // Listening before the first line: whoever reads it may signal at once.
+  const stop = onStopSignal();
   const local = subtreeIds(validateSpec(root), root.id).length;
   print(
     `host ${root.id}: ${local} node(s) of tree ${treeName}, waiting for ${parent} on ${nodeSubject(treeName, root.id)}`,
   );
-  const stop = onStopSignal();
   tree.start().then(
     (state) => print(`host ${root.id}: joined ${parent}, ${state}`),
     () => {}, // shut down before it joined: `done` reports it

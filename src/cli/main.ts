@@ -7,6 +7,9 @@ import { runDemo } from './demo.js';
 import { runHost } from './host.js';
 import type { NatsAuth } from './natsConnect.js';
 import { runRoot } from './run.js';
+import { subjectPermissions } from '../transport/nats/permissions.js';
+import { DEFAULT_TREE_NAME } from './cluster.js';
+import { loadSpecFile } from './specFile.js';
 
 const USAGE = `Usage: fractal-coord <command> [options]
 
@@ -15,6 +18,8 @@ Commands:
                   recovery and shutdown, printed as it happens
   run             run the root of a tree spread over NATS (needs --spec)
   host            run one subtree of a tree spread over NATS (needs --node)
+  permissions     print the NATS subjects the process of --node (or of the
+                  root, without --node) publishes and subscribes to (needs --spec)
 
 Options of run and host:
   --nats <url>          NATS server(s), comma-separated (default $NATS_URL, else
@@ -106,6 +111,14 @@ export async function main(argv: readonly string[]): Promise<number> {
           auth,
           ...(timeoutMs === undefined ? {} : { timeoutMs }),
         });
+      }
+      case 'permissions': {
+        if (values.spec === undefined) return usage('permissions needs --spec <file>.');
+        const file = await loadSpecFile(values.spec);
+        const tree = values.tree ?? file.tree ?? DEFAULT_TREE_NAME;
+        const permissions = subjectPermissions(tree, file.root, values.node);
+        process.stdout.write(`${JSON.stringify(permissions, null, 2)}\n`);
+        return 0;
       }
       default:
         return usage(`Unknown command "${command}".`);
