@@ -73,7 +73,7 @@ export async function runRoot(options: RunOptions): Promise<number> {
   if (ok && options.commands.length > 0) {
     for (const name of options.commands) {
       const result = await tree.command(name, payload, commandOptions(options));
-      print(summary(name, result));
+      report(name, result, print);
       if (result.status !== 'completed') ok = false;
     }
   } else if (ok) {
@@ -98,14 +98,19 @@ async function interactive(tree: CoordinationTree, options: RunOptions, print: P
     if (line === '') continue;
     if (line === 'quit') break;
     if (line === 'status') {
-      for (const node of Object.values(tree.snapshot().nodes)) print(`  ${node.id}: ${node.state}`);
+      for (const node of Object.values(tree.snapshot().nodes)) {
+        const where = node.reason.startsWith('remote')
+          ? ` (remote, ${node.subtree.nodes} nodes, ${node.subtree.leaves} leaves)`
+          : '';
+        print(`  ${node.id}: ${node.state}${where}`);
+      }
       continue;
     }
     const space = line.indexOf(' ');
     const name = space < 0 ? line : line.slice(0, space);
     try {
       const payload = space < 0 ? undefined : parsePayload(line.slice(space + 1));
-      print(summary(name, await tree.command(name, payload, commandOptions(options))));
+      report(name, await tree.command(name, payload, commandOptions(options)), print);
     } catch (error) {
       print((error as Error).message);
     }
@@ -123,6 +128,20 @@ function parsePayload(text: string | undefined): unknown {
     return JSON.parse(text) as unknown;
   } catch (error) {
     throw new Error(`The payload must be JSON: ${(error as Error).message}`, { cause: error });
+  }
+}
+
+/** The summary line, then one line per leaf or subtree outcome. */
+function report(name: string, result: CommandResult, print: Print): void {
+  print(summary(name, result));
+  for (const [nodeId, outcome] of result.outcomes) {
+    const detail =
+      outcome.status === 'completed'
+        ? JSON.stringify(outcome.result)
+        : outcome.status === 'failed'
+          ? `failed: ${outcome.error.message}`
+          : `${outcome.status} (${outcome.leaves} leaves)`;
+    print(`  ${nodeId}: ${detail}`);
   }
 }
 

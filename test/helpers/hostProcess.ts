@@ -18,17 +18,29 @@ export interface CliProcess {
   readonly exited: Promise<number | string>;
 }
 
-/** Starts `fractal-coord <args>` from source (through tsx) with `env` added. */
-export function startCli(args: readonly string[], env: Record<string, string> = {}): CliProcess {
+/**
+ * Starts `fractal-coord <args>` from source (through tsx) with `env` added; `input` is written
+ * to its standard input line by line, each once the output matches its pattern.
+ */
+export function startCli(
+  args: readonly string[],
+  env: Record<string, string> = {},
+  input: readonly (readonly [RegExp, string])[] = [],
+): CliProcess {
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], {
     cwd: ROOT,
     env: { ...process.env, ...env, NO_COLOR: '1' },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: [input.length > 0 ? 'pipe' : 'ignore', 'pipe', 'pipe'],
   });
+  const script = [...input];
   let output = '';
   const listeners = new Set<() => void>();
   const onData = (chunk: Buffer): void => {
     output += chunk.toString();
+    while (script.length > 0 && script[0]![0].test(output)) {
+      child.stdin?.write(`${script.shift()![1]}\n`);
+      if (script.length === 0) child.stdin?.end();
+    }
     for (const listener of [...listeners]) listener();
   };
   child.stdout?.on('data', onData);

@@ -151,6 +151,39 @@ describe('a tree across processes over NATS', () => {
     expect(pids.size).toBe(4); // three hosts and the root's process
   });
 
+  it('should run the README walkthrough: two hosts and an interactive root', async () => {
+    // Arrange
+    const spec = ['--spec', 'examples/cluster.json'];
+    const hosts = ['eu', 'us'].map((node) =>
+      startCli(['host', '--nats', server.url, ...spec, '--node', node]),
+    );
+    processes.push(...hosts);
+    await Promise.all(hosts.map((h) => h.waitFor(/waiting for root/)));
+    // Act
+    const run = startCli(['run', '--nats', server.url, ...spec], {}, [
+      [/commands: /, 'deploy {"version": 3}'],
+      [/command deploy: /, 'status'],
+      [/eu: SYNCHRONIZED \(remote/, 'quit'],
+    ]);
+    processes.push(run);
+    // Assert
+    expect(await run.exited, run.output()).toBe(0);
+    const readme = readFileSync('README.md', 'utf8');
+    for (const line of [
+      'run root: tree shop, remote: us, eu',
+      'tree is SYNCHRONIZED',
+      'command deploy: completed (4 completed, 0 failed, 0 skipped, 0 timed out)',
+      '  us: SYNCHRONIZED (remote, 2 nodes, 1 leaves)',
+      '  eu: SYNCHRONIZED (remote, 3 nodes, 2 leaves)',
+      'tree shut down (0 forced)',
+    ]) {
+      expect(run.output()).toContain(line);
+      expect(readme).toContain(line);
+    }
+    expect(run.output()).toMatch(/ {2}eu-1: "eu-1 ran deploy \(pid \d+\)"/);
+    expect(await Promise.all(hosts.map((h) => h.exited))).toEqual([0, 0]);
+  });
+
   it('should turn the parent DEGRADED when a host is killed with SIGKILL, and SYNCHRONIZED once it restarts', async () => {
     // Arrange
     const hosts = await startHosts();
