@@ -1,15 +1,21 @@
 /**
  * Baseline figures for the in-process runtime: build + start to SYNCHRONIZED, heap per node
- * after GC, and one command round (root to every leaf and back), on trees of fan-out 10.
+ * after GC, and one command round (root to every leaf and back), on trees of fan-out 10. Then
+ * the cross-process figure (nats.ts): leaf executions per second through NATS on loopback,
+ * beside raw NATS request/reply as the floor (skipped, saying so, without nats-server).
  *
- *   npm run bench              1,111 / 11,111 / 111,111 nodes
- *   npm run bench -- --quick   1,111 / 11,111 nodes
+ *   npm run bench                    1,111 / 11,111 / 111,111 nodes; NATS 10 s per shape
+ *   npm run bench -- --quick         1,111 / 11,111 nodes; NATS 1 s per shape
+ *   npm run bench -- --only nats     the NATS figure alone (with --quick: short); printed,
+ *                                    not written to results.json
  *
- * Run with --expose-gc for heap figures (the npm script does).
+ * Run with --expose-gc for heap figures (the npm script does). Every run but --only writes
+ * bench/results.json.
  */
 import { writeFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { createCoordinationTree, type NodeSpec } from '../src/index.js';
+import { benchNats } from './nats.js';
 
 function balancedTree(levels: number, fanOut: number): { spec: NodeSpec; nodes: number } {
   let nodes = 0;
@@ -79,11 +85,22 @@ async function measure(levels: number, rounds: number): Promise<Row> {
 }
 
 const quick = process.argv.includes('--quick');
-const sizes = quick ? [4, 5] : [4, 5, 6];
-const rows: Row[] = [];
-for (const levels of sizes) rows.push(await measure(levels, levels === 6 ? 3 : 7));
-console.table(rows);
-writeFileSync(
-  new URL('./results.json', import.meta.url),
-  `${JSON.stringify({ date: new Date().toISOString(), node: process.version, quick, rows }, null, 2)}\n`,
-);
+const onlyAt = process.argv.indexOf('--only');
+const only = onlyAt < 0 ? undefined : process.argv[onlyAt + 1];
+if (onlyAt >= 0 && only !== 'nats') {
+  console.error(`--only takes "nats"; got ${only ?? 'nothing'}.`);
+  process.exit(2);
+}
+if (only === 'nats') {
+  await benchNats({ quick });
+} else {
+  const sizes = quick ? [4, 5] : [4, 5, 6];
+  const rows: Row[] = [];
+  for (const levels of sizes) rows.push(await measure(levels, levels === 6 ? 3 : 7));
+  console.table(rows);
+  const nats = await benchNats({ quick });
+  writeFileSync(
+    new URL('./results.json', import.meta.url),
+    `${JSON.stringify({ date: new Date().toISOString(), node: process.version, quick, rows, nats }, null, 2)}\n`,
+  );
+}
