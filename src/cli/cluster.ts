@@ -50,17 +50,17 @@ export async function loadHandler(path: string | undefined): Promise<CommandHand
   return handler as CommandHandler;
 }
 
-/** Prints state changes of the tree's nodes and links, and the connection's comings and goings. */
-export function logActivity(
-  tree: CoordinationTree,
-  connection: NatsConnection,
-  print: Print,
-): void {
+/** Prints state changes of the tree's nodes and links. */
+export function logTree(tree: CoordinationTree, print: Print): void {
   tree.events$.subscribe((event) => {
     if (event.type === 'transition') print(`${event.nodeId}: ${event.to} (${event.reason})`);
     if (event.type === 'link' && event.to === 'unreachable')
       print(`${event.nodeId}: child ${event.childId} is unreachable`);
   });
+}
+
+/** Prints the connection's comings and goings. */
+export function logConnection(connection: NatsConnection, print: Print): void {
   void (async () => {
     for await (const status of connection.status()) {
       if (status.type === Events.Disconnect) print(`nats: disconnected`);

@@ -9,7 +9,8 @@ import { nodeSubject } from '../transport/nats/NatsTransport.js';
 import {
   DEFAULT_TREE_NAME,
   loadHandler,
-  logActivity,
+  logConnection,
+  logTree,
   natsTransport,
   onStopSignal,
   type Print,
@@ -45,37 +46,45 @@ export async function runHost(options: HostOptions): Promise<number> {
   const connection = await connectNats(
     await natsOptions(options.nats, `fractal-coord host ${options.node}`, options.auth),
   );
-  const { transport } = natsTransport(connection, treeName);
-  const tree = createCoordinationTree({
-    root,
-    parent,
-    handler,
-    transport,
-    ...(file?.policy ? { policy: file.policy } : {}),
-  });
-  logActivity(tree, connection, print);
+  logConnection(connection, print);
   // Listening before the first line: whoever reads it may signal at once.
   const stop = onStopSignal();
   const local = subtreeIds(validateSpec(root), root.id).length;
-  print(
-    `host ${root.id}: ${local} node(s) of tree ${treeName}, waiting for ${parent} on ${nodeSubject(treeName, root.id)}`,
-  );
-  tree.start().then(
-    (state) => print(`host ${root.id}: joined ${parent}, ${state}`),
-    () => {}, // shut down before it joined: `done` reports it
-  );
-  const signal = await Promise.race([tree.done.then(() => null), stop.signalled]);
-  stop.dispose();
-  if (signal !== null) {
-    print(`host ${root.id}: ${signal}, shutting down`);
-    await tree.shutdown();
+  const policy = file?.policy ? { policy: file.policy } : {};
+  try {
+    // A subtree whose parent went silent (crashed, or cut off for too long) is given up, and a
+    // fresh one waits for the parent's next INIT: a restarted parent picks the host up again.
+    for (;;) {
+      const { transport } = natsTransport(connection, treeName);
+      const tree = createCoordinationTree({ root, parent, handler, transport, ...policy });
+      logTree(tree, print);
+      print(
+        `host ${root.id}: ${local} node(s) of tree ${treeName}, waiting for ${parent} on ${nodeSubject(treeName, root.id)}`,
+      );
+      tree.start().then(
+        (state) => print(`host ${root.id}: joined ${parent}, ${state}`),
+        () => {}, // shut down before it joined: `done` reports it
+      );
+      const signal = await Promise.race([tree.done.then(() => null), stop.signalled]);
+      if (signal !== null) {
+        print(`host ${root.id}: ${signal}, shutting down`);
+        const result = await tree.shutdown();
+        print(`host ${root.id}: shut down (${result.forced} forced)`);
+        return 0;
+      }
+      const result = await tree.done;
+      if (result.by !== 'parent-lost') {
+        print(`host ${root.id}: shut down by ${parent} (${result.forced} forced)`);
+        return 0;
+      }
+      print(
+        `host ${root.id}: ${parent} silent for ${tree.policy.timeouts.heartbeatMs} ms, subtree given up; starting afresh`,
+      );
+    }
+  } finally {
+    stop.dispose();
+    await connection.drain().catch(() => {});
   }
-  const result = await tree.done;
-  await connection.drain().catch(() => {});
-  print(
-    `host ${root.id}: shut down${signal === null ? ` by ${parent}` : ''} (${result.forced} forced)`,
-  );
-  return 0;
 }
 
 function placement(

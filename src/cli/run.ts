@@ -11,7 +11,8 @@ import type { CoordinationTree } from '../runtime/treeTypes.js';
 import {
   DEFAULT_TREE_NAME,
   loadHandler,
-  logActivity,
+  logConnection,
+  logTree,
   natsTransport,
   onStopSignal,
   type Print,
@@ -58,7 +59,8 @@ export async function runRoot(options: RunOptions): Promise<number> {
     transport,
     ...(file.policy ? { policy: file.policy } : {}),
   });
-  logActivity(tree, connection, print);
+  logTree(tree, print);
+  logConnection(connection, print);
   const remote = Object.values(tree.snapshot().nodes).filter((n) => n.reason.startsWith('remote'));
   print(
     `run ${file.root.id}: tree ${treeName}, remote: ${remote.map((n) => n.id).join(', ') || 'none'}`,

@@ -116,7 +116,11 @@ export class Heartbeat {
         continue;
       }
       if (suspicion >= HEALTHY_PHI) healthy = false;
-      if (silent >= this.interval / 2) this.host.sendToChild(link, 'COORD_HEARTBEAT', {});
+      // A quiet child is pinged; so is a busy one that got nothing since the last round, for a
+      // child watches its parent too (a hosted subtree gives a silent parent up).
+      if (silent >= this.interval / 2 || link.sent === link.sentAtRound)
+        this.host.sendToChild(link, 'COORD_HEARTBEAT', {});
+      link.sentAtRound = link.sent;
     }
     if (suspected) this.interval = Math.max(policy.minIntervalMs, this.interval / 2);
     else if (healthy)

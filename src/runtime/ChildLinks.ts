@@ -27,6 +27,9 @@ export interface Link {
   epoch: number;
   /** Clock time the child was last heard from, ms. */
   lastHeard: number;
+  /** Envelopes sent to the child, and that count at the last heartbeat round. */
+  sent: number;
+  sentAtRound: number;
   /** The child's incarnation as last reported (READY or SYNC answer), and since when, ms. */
   incarnation: string;
   joinedAt: number;
@@ -299,6 +302,8 @@ export class ChildLinks {
       state: 'pending',
       epoch: 1,
       lastHeard: this.host.kernel.now(),
+      sent: 0,
+      sentAtRound: 0,
       incarnation: '',
       joinedAt: 0,
       arrivals: firstEstimate(this.host.kernel.policy.heartbeat.intervalMs),

@@ -19,6 +19,8 @@ export interface HostedRootHost {
   sendRoot(event: { type: 'parent.shutdown'; mode: ShutdownMode; timeoutMs: number }): void;
   /** The parent shut the subtree down: the tree should release everything. */
   stopped(): void;
+  /** The parent has been silent too long: the tree should shut down (abort). */
+  parentLost(): void;
 }
 
 /** One hosted tree's root. */
@@ -26,6 +28,9 @@ export class HostedRoot {
   /** Set once the root has answered a SHUTDOWN: how many below it were forced. */
   private finished: { forced: number } | null = null;
   private waiter: ((forced: number) => void) | null = null;
+  private watchdog: ReturnType<Timers['set']> | null = null;
+  private lost = false;
+  private byParent = false;
 
   constructor(
     readonly parentId: string,
@@ -34,9 +39,34 @@ export class HostedRoot {
   ) {
     root.onShutdownComplete = (forced) => {
       this.finished = { forced };
-      if (this.waiter) this.waiter(forced);
-      else host.stopped();
+      if (this.waiter) return this.waiter(forced);
+      this.byParent = true;
+      host.stopped();
     };
+  }
+
+  /**
+   * Watches the parent: once it has been silent for `silenceMs` in a session (it crashed, or a
+   * partition outlasted the silence cap its own supervision uses), the subtree is given up, so
+   * that a restarted parent can initialise a fresh one (a node keeps to its parent's session).
+   */
+  watch(silenceMs: number): void {
+    const { kernel, timers } = this.host;
+    const check = (): void => {
+      this.watchdog = null;
+      if (this.finished !== null || this.waiter !== null) return;
+      if (this.root.parentSilentFor(kernel.now()) >= silenceMs) {
+        this.lost = true;
+        return this.host.parentLost();
+      }
+      this.watchdog = timers.set(check, silenceMs / 4);
+    };
+    this.watchdog = timers.set(check, silenceMs / 4);
+  }
+
+  /** Why the subtree shut down, if not on the host's own request. */
+  get cause(): 'parent' | 'parent-lost' | undefined {
+    return this.lost ? 'parent-lost' : this.byParent ? 'parent' : undefined;
   }
 
   /** Resolves with the root's state once its parent has initialised it (no deadline). */

@@ -48,6 +48,8 @@ export class NodeEndpoint implements CommandHost, ChildLinksHost {
   private readonly reports = new ParentReports(this);
   /** Proxies of children that run in other processes, told every change of their link. */
   private readonly proxies = new Map<string, AnyActorRef>();
+  /** Clock time of the last envelope of the current session from the parent, ms. */
+  private heardFromParentAt = 0;
   /** Called once this node has answered its parent's SHUTDOWN and stopped. */
   onShutdownComplete: ((forced: number) => void) | null = null;
 
@@ -71,6 +73,14 @@ export class NodeEndpoint implements CommandHost, ChildLinksHost {
     this.actor = actor;
     this.supervisor = supervisor;
     if (!this.dead) this.detachInbox ??= this.kernel.transport.attach(this.nodeId, this.receive);
+  }
+
+  /**
+   * How long the parent of the current session has been silent, ms; 0 before any INIT (no
+   * parent to miss yet).
+   */
+  parentSilentFor(now: number): number {
+    return this.session === null ? 0 : now - this.heardFromParentAt;
   }
 
   /** A remote child's proxy started: keep it told of the child's link. */
@@ -168,6 +178,7 @@ export class NodeEndpoint implements CommandHost, ChildLinksHost {
         return kernel.drop(this.nodeId, 'stale-epoch', envelope);
       this.session = envelope.session;
       this.parentEpoch = envelope.epoch;
+      this.heardFromParentAt = kernel.now();
       // Acknowledge at once: the parent stops resending while this subtree comes up.
       this.sendToParent('COORD_ACK', { ackOf: envelope.id });
       if (!this.reports.initReceived()) return;
@@ -196,6 +207,7 @@ export class NodeEndpoint implements CommandHost, ChildLinksHost {
       return kernel.drop(this.nodeId, 'stale-session', envelope);
     if (envelope.epoch !== this.parentEpoch)
       return kernel.drop(this.nodeId, 'stale-epoch', envelope);
+    this.heardFromParentAt = kernel.now();
     switch (envelope.kind) {
       case 'COORD_COMMAND':
         return this.commands.onCommand(envelope);
@@ -381,6 +393,7 @@ export class NodeEndpoint implements CommandHost, ChildLinksHost {
   }
 
   sendToChild<K extends MessageKind>(link: Link, kind: K, body: MessageBodies[K]): string {
+    link.sent++;
     return this.sendEnvelope(kind, link.childId, this.session ?? '', link.epoch, body);
   }
 

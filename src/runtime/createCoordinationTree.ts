@@ -193,7 +193,17 @@ export function createCoordinationTree(options: CoordinationTreeOptions): Coordi
           timers,
           sendRoot: (event) => actor.send(event),
           stopped: () => void tree.shutdown(),
+          parentLost: () => {
+            kernel.emit(() => ({
+              type: 'node',
+              nodeId: rootId,
+              change: 'parent-lost',
+              at: kernel.now(),
+            }));
+            void tree.shutdown({ mode: 'abort' });
+          },
         });
+        hosted.watch(policy.timeouts.heartbeatMs);
         actor.start();
         return hosted.joined();
       }
@@ -426,7 +436,13 @@ export function createCoordinationTree(options: CoordinationTreeOptions): Coordi
         transport.close();
         status = 'shutDown';
         kernel.events.complete();
-        const result = { mode, forced: Math.max(0, forced), graceful: forced >= 0 };
+        const by = hosted?.cause;
+        const result = {
+          mode,
+          forced: Math.max(0, forced),
+          graceful: forced >= 0,
+          ...(by ? { by } : {}),
+        };
         settleDone(result);
         return result;
       })();

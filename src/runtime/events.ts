@@ -83,7 +83,8 @@ export interface DroppedEvent {
 export interface NodeLifecycleEvent {
   readonly type: 'node';
   readonly nodeId: string;
-  readonly change: 'killed' | 'revived' | 'added' | 'removed';
+  /** `parent-lost`: a hosted tree's root heard nothing from its remote parent for `timeouts.heartbeatMs`. */
+  readonly change: 'killed' | 'revived' | 'added' | 'removed' | 'parent-lost';
   readonly at: number;
 }
 

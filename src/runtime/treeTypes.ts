@@ -90,6 +90,12 @@ export interface ShutdownResult {
   readonly forced: number;
   /** False if the root itself did not answer in time. */
   readonly graceful: boolean;
+  /**
+   * For a hosted tree shut down other than by `shutdown()`: by its parent's SHUTDOWN, or after
+   * its parent was silent for `policy.timeouts.heartbeatMs` (`parent-lost`: it crashed or is cut
+   * off; the subtree was aborted so that a restarted parent can initialise a fresh one).
+   */
+  readonly by?: 'parent' | 'parent-lost';
 }
 
 /** Options of {@link CoordinationTree.shutdown}. */

@@ -1,7 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { advance, createTestTree, settle, testPolicy } from '../../helpers/simulation.js';
 import { FaultInjectingTransport } from 'fractal-coord/testing';
-import { DEFAULT_POLICY, InProcessTransport, type TreeEvent } from '../../helpers/imports.js';
+import {
+  DEFAULT_POLICY,
+  InProcessTransport,
+  type AnyEnvelope,
+  type TreeEvent,
+} from '../../helpers/imports.js';
 
 /** The test policy with the default heartbeat and failure detector (1 s, phi 8, pause 3 s). */
 const defaultHeartbeat = {
@@ -93,6 +98,36 @@ describe('Heartbeat under jitter', () => {
     await settle(t.clock, t.tree.shutdown());
     return suspicions.length;
   }
+
+  it('should still ping a busy child that got nothing from its parent since the last round', async () => {
+    // Arrange: eu-1 reports on its own every 50 ms (as a busy subtree would), so it is never quiet
+    const transport = new InProcessTransport();
+    const t = createTestTree({ transport });
+    await settle(t.clock, t.tree.start());
+    const report = t.events.find(
+      (e) => e.type === 'message' && e.envelope.from === 'eu-1' && e.envelope.to === 'eu',
+    );
+    const template = (report as { envelope: AnyEnvelope }).envelope;
+    const status = (): AnyEnvelope => ({
+      ...template,
+      kind: 'COORD_STATUS',
+      id: `chatter-${t.clock.now()}`,
+      body: { state: 'SYNCHRONIZED', subtree: t.tree.snapshot().nodes['eu-1']!.subtree },
+    });
+    const from = t.clock.now();
+    // Act
+    for (let elapsed = 0; elapsed < 3_000; elapsed += 50) {
+      transport.send(status());
+      await advance(t.clock, 50);
+    }
+    // Assert: the parent kept sending to it at least once per round (the child watches its parent)
+    const pings = sendTimes(t.events, 'COORD_HEARTBEAT', 'eu', 'eu-1').filter((at) => at > from);
+    expect(pings.length).toBeGreaterThanOrEqual(3_000 / testPolicy.heartbeat!.intervalMs! / 2);
+    expect(Math.max(...gaps([from, ...pings]))).toBeLessThanOrEqual(
+      2 * DEFAULT_POLICY.heartbeat.intervalMs,
+    );
+    await settle(t.clock, t.tree.shutdown());
+  });
 
   it('should not suspect children whose answers jitter within the acceptable pause', async () => {
     expect(await suspicionsWithReplyDelay([0, 2_500])).toBe(0);

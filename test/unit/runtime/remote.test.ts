@@ -1,12 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { SimulatedClock, type AnyActorRef, type InspectionEvent } from 'xstate';
-import { settle, testPolicy } from '../../helpers/simulation.js';
+import { advance, settle, testPolicy } from '../../helpers/simulation.js';
+import { FilteringTransport } from '../../helpers/FilteringTransport.js';
 import {
   createCoordinationTree,
-  InProcessTransport,
   ReliableTransport,
   type CoordinationTree,
   type NodeSpec,
+  type TreeEvent,
 } from '../../helpers/imports.js';
 
 /** The whole tree as both processes' spec lists it: `eu` runs in a host of its own. */
@@ -21,7 +22,7 @@ const wholeSpec: NodeSpec = {
 /** Two trees in one test, as two processes would be: the root's, and the host of `eu`. */
 function pair(options: { inspect?: (event: InspectionEvent) => void } = {}) {
   const clock = new SimulatedClock();
-  const wire = new InProcessTransport();
+  const wire = new FilteringTransport();
   const executions: string[] = [];
   const common = {
     clock,
@@ -45,7 +46,7 @@ function pair(options: { inspect?: (event: InspectionEvent) => void } = {}) {
     parent: 'root',
     transport: new ReliableTransport(wire),
   });
-  return { clock, root, host, executions };
+  return { clock, root, host, executions, wire };
 }
 
 async function startBoth(clock: SimulatedClock, root: CoordinationTree, host: CoordinationTree) {
@@ -114,6 +115,44 @@ describe('remote children', () => {
     expect(hostDone.graceful).toBe(true);
     expect(host.status).toBe('shutDown');
     expect(root.status).toBe('shutDown');
+  });
+
+  it('should give the subtree up once its parent is silent past timeouts.heartbeatMs', async () => {
+    // Arrange
+    const { clock, root, host, wire } = pair();
+    await startBoth(clock, root, host);
+    const events: TreeEvent[] = [];
+    host.events$.subscribe((e) => events.push(e));
+    // Act: the parent's process dies (nothing from or to it any more)
+    wire.drop = (e) => e.from === 'root' || e.to === 'root';
+    const done = await settle(clock, host.done);
+    // Assert
+    expect(done).toMatchObject({ mode: 'abort', by: 'parent-lost' });
+    expect(host.status).toBe('shutDown');
+    expect(events).toContainEqual(
+      expect.objectContaining({ type: 'node', nodeId: 'eu', change: 'parent-lost' }),
+    );
+    const lostAt = events.find((e) => e.type === 'node')!.at;
+    const lastTransition = events.find((e) => e.type === 'transition');
+    expect(lastTransition?.nodeId).not.toBe('eu'); // eu stayed SYNCHRONIZED until it gave up
+    expect(lostAt).toBeGreaterThan(0);
+    wire.drop = () => false;
+    await settle(clock, root.shutdown({ timeoutMs: 500 }));
+  });
+
+  it('should keep a busy hosted subtree whose parent is alive', async () => {
+    // Arrange: the host reports often (every leaf's command completes over a long stretch)
+    const { clock, root, host } = pair();
+    await startBoth(clock, root, host);
+    // Act: five times the silence cap, with traffic only from time to time
+    for (let i = 0; i < 5; i++) {
+      await settle(clock, root.command('tick'));
+      await advance(clock, testPolicy.timeouts!.heartbeatMs!);
+    }
+    // Assert
+    expect(host.status).toBe('running');
+    expect(host.stateOf('eu')).toBe('SYNCHRONIZED');
+    await settle(clock, root.shutdown());
   });
 
   it('should refuse what only the root process can do, saying why', async () => {
