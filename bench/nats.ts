@@ -18,6 +18,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { connect, type NatsConnection } from 'nats';
+import { NatsServerMissingError, startNatsServer, type NatsServer } from '../src/testing/index.js';
 import {
   createCoordinationTree,
   NatsTransport,
@@ -114,12 +115,16 @@ export async function benchNats(options: NatsBenchOptions): Promise<NatsResults>
   const phaseMs = options.quick ? 1_000 : 10_000;
   let server: NatsServer;
   try {
-    server = await startNatsServer();
+    server = await startNatsServer({ monitor: true });
   } catch (error) {
-    if (!(error instanceof NatsServerMissing)) throw error;
+    if (!(error instanceof NatsServerMissingError)) throw error;
     print(`NATS figure skipped: ${error.message}`);
     return { skipped: error.message };
   }
+  const varz = `${server.monitorUrl!}/varz`;
+  /** Messages the server has received so far. */
+  const inMsgs = async (): Promise<number> =>
+    ((await (await fetch(varz)).json()) as { in_msgs: number }).in_msgs;
   const children: Child[] = [];
   let connection: NatsConnection | undefined;
   let tree: CoordinationTree | undefined;
@@ -160,7 +165,7 @@ export async function benchNats(options: NatsBenchOptions): Promise<NatsResults>
     connection = await connect({ servers: server.url, name: 'bench root' });
     const requester = connection;
     const drive = (round: Round, inFlight: number, ms: number) =>
-      measure(round, inFlight, ms, server.inMsgs);
+      measure(round, inFlight, ms, inMsgs);
     const shapes = async (round: Round): Promise<NatsShapes> => ({
       sequential: await drive(round, 1, phaseMs),
       pipelined: await drive(round, PIPELINED, phaseMs),
@@ -418,65 +423,4 @@ function spawnChild(label: string, args: readonly string[]): Child {
       if (running()) child.kill('SIGKILL');
     },
   };
-}
-
-/** The private server: client URL, version, and its count of messages received. */
-interface NatsServer {
-  readonly url: string;
-  readonly version: string;
-  inMsgs(): Promise<number>;
-  stop(): Promise<void>;
-}
-
-class NatsServerMissing extends Error {}
-
-/** Starts `nats-server` on 127.0.0.1 with random client and monitoring ports. */
-function startNatsServer(): Promise<NatsServer> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('nats-server', ['-a', '127.0.0.1', '-p', '-1', '-m', '-1'], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let output = '';
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`nats-server did not start within 10 s:\n${output}`));
-    }, 10_000);
-    const onData = (chunk: Buffer): void => {
-      output += chunk.toString();
-      const client = /Listening for client connections on 127\.0\.0\.1:(\d+)/.exec(output);
-      const monitor = /Starting http monitor on 127\.0\.0\.1:(\d+)/.exec(output);
-      if (client === null || monitor === null || !output.includes('Server is ready')) return;
-      clearTimeout(timer);
-      child.stdout.off('data', onData);
-      child.stderr.off('data', onData);
-      child.stdout.resume();
-      child.stderr.resume();
-      const varz = `http://127.0.0.1:${monitor[1]}/varz`;
-      resolve({
-        url: `nats://127.0.0.1:${client[1]}`,
-        version: /Version:\s+(\S+)/.exec(output)?.[1] ?? 'unknown',
-        inMsgs: async () => ((await (await fetch(varz)).json()) as { in_msgs: number }).in_msgs,
-        stop: () =>
-          new Promise<void>((done) => {
-            if (child.exitCode !== null || child.signalCode !== null) return done();
-            child.once('exit', () => done());
-            child.kill('SIGTERM');
-          }),
-      });
-    };
-    child.stdout.on('data', onData);
-    child.stderr.on('data', onData);
-    child.once('exit', (code, signal) => {
-      clearTimeout(timer);
-      reject(new Error(`nats-server exited (${signal ?? code}) before it was ready:\n${output}`));
-    });
-    child.once('error', (error: NodeJS.ErrnoException) => {
-      clearTimeout(timer);
-      reject(
-        error.code === 'ENOENT'
-          ? new NatsServerMissing('nats-server is not installed (apt-get install nats-server)')
-          : new Error(`cannot run nats-server: ${error.message}`),
-      );
-    });
-  });
 }

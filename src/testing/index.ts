@@ -11,3 +11,9 @@ export {
   type FaultStats,
   type PartitionOptions,
 } from './FaultInjectingTransport.js';
+export {
+  NatsServerMissingError,
+  startNatsServer,
+  type NatsServer,
+  type NatsServerOptions,
+} from './natsServer.js';
