@@ -182,6 +182,7 @@ export function createCoordinationTree(options: CoordinationTreeOptions): Coordi
           policy: policy.machine,
         },
         clock: clock,
+        id: rootId,
         systemId: rootId,
         ...(options.inspect ? { inspect: options.inspect } : {}),
       });
