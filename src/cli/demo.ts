@@ -1,11 +1,19 @@
 /**
- * The terminal demo: a three-level tree starts, runs commands, loses a node, degrades,
- * recovers, rides out a network partition and shuts down, printing every state change as it
- * happens.
+ * The demo: a three-level tree starts, runs commands, loses a node, degrades, recovers and
+ * rides out a network partition, printing every state change as it happens. By default the
+ * visualizer serves the tree at a local URL and the tree keeps running after the scenario, for
+ * the page's controls, until Ctrl-C; headless, the scenario ends with a graceful shutdown.
  */
 import type { CoordinationState, CoordinationTree, NodeSpec, TreeEvent } from '../index.js';
-import { createCoordinationTree, InProcessTransport, ReliableTransport } from '../index.js';
+import {
+  CLIENT_ID,
+  createCoordinationTree,
+  InProcessTransport,
+  ReliableTransport,
+} from '../index.js';
 import { FaultInjectingTransport } from '../testing/index.js';
+import { startVisualizer } from '../viz/server.js';
+import { onStopSignal } from './cluster.js';
 
 /** Demo options. */
 export interface DemoOptions {
@@ -13,6 +21,12 @@ export interface DemoOptions {
   readonly print?: (line: string) => void;
   /** ANSI colours. Default: when stdout is a terminal. */
   readonly color?: boolean;
+  /** Only the scripted scenario, ending in a shutdown; no visualizer. Default false. */
+  readonly headless?: boolean;
+  /** The visualizer's port on 127.0.0.1. Default 0: a free one (the URL is printed). */
+  readonly port?: number;
+  /** Rewrites one progress line in place while a command runs. Default: when stdout is a terminal. */
+  readonly progress?: boolean;
 }
 
 const SPEC: NodeSpec = {
@@ -78,7 +92,31 @@ export async function runDemo(options: DemoOptions = {}): Promise<void> {
     },
   });
 
+  // The progress of the running command: leaves that answered, rewritten in place.
+  const showProgress = options.progress ?? process.stdout.isTTY === true;
+  let running: { id: string; name: string; leaves: number; done: number } | null = null;
+  const progress = (): void => {
+    if (!showProgress || running === null) return;
+    process.stdout.write(
+      `\r\x1b[2K  … "${running.name}": ${running.done}/${running.leaves} leaves answered`,
+    );
+  };
+  const endProgress = (): void => {
+    if (showProgress && running !== null) process.stdout.write('\r\x1b[2K');
+    running = null;
+  };
   tree.events$.subscribe((event: TreeEvent) => {
+    if (event.type === 'command') {
+      if (event.phase === 'issued' && event.nodeId === CLIENT_ID) {
+        const leaves = tree.snapshot().nodes[SPEC.id]?.subtree.leaves ?? 0;
+        running = { id: event.commandId, name: event.name, leaves, done: 0 };
+      } else if (event.phase === 'executed' && event.commandId === running?.id) {
+        running.done++;
+        progress();
+      }
+      return;
+    }
+    if (running !== null) endProgress();
     if (event.type === 'transition') {
       const indent = '  '.repeat(depths.get(event.nodeId) ?? 0);
       say(
@@ -99,6 +137,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<void> {
     const pending = tree.command(name, { at: new Date().toISOString() });
     await meanwhile?.();
     const result = await pending;
+    endProgress();
     const { completed, failed, skipped, timedOut } = result.counts;
     say(
       `◀ command "${name}" ${result.status} in ${Date.now() - t0} ms: ` +
@@ -117,6 +156,10 @@ export async function runDemo(options: DemoOptions = {}): Promise<void> {
   };
 
   print('fractal-coord demo: a 3-level tree of 11 nodes (us is critical), in this process\n');
+  const visualizer = options.headless
+    ? null
+    : await startVisualizer({ tree, faults, treeName: 'demo', port: options.port ?? 0 });
+  if (visualizer) print(`visualizer: ${visualizer.url}  (open it in a browser)\n`);
   say(`root started: ${await tree.start()}`);
   await command('deploy');
   say('✖ crashing eu-2 (it stops answering; eu notices by missed heartbeats)');
@@ -138,8 +181,15 @@ export async function runDemo(options: DemoOptions = {}): Promise<void> {
   say(
     `  ap-2 ran "migrate" ${migrations === 1 ? 'once' : `${migrations} times`}; nothing was lost`,
   );
+  if (visualizer) {
+    say('scenario done; the tree keeps running for the visualizer: Ctrl-C stops it');
+    const stop = onStopSignal();
+    await Promise.race([stop.signalled, tree.done]);
+    stop.dispose();
+  }
   say('■ shutting down (drain)');
   const result = await tree.shutdown({ mode: 'drain' });
+  await visualizer?.close();
   say(
     `shutdown ${result.graceful ? 'graceful' : 'forced'}; ${tree.stats.sent} messages sent, ${tree.stats.handlerRuns} handler runs`,
   );

@@ -7,6 +7,7 @@ import { runDemo } from './demo.js';
 import { runHost } from './host.js';
 import type { NatsAuth } from './natsConnect.js';
 import { runRoot } from './run.js';
+import { runViz } from './viz.js';
 import { subjectPermissions } from '../transport/nats/permissions.js';
 import { DEFAULT_TREE_NAME } from './cluster.js';
 import { loadSpecFile } from './specFile.js';
@@ -15,7 +16,10 @@ const USAGE = `Usage: fractal-coord <command> [options]
 
 Commands:
   demo            run the in-process demo: start, commands, a crash, degradation,
-                  recovery and shutdown, printed as it happens
+                  recovery and a partition, printed as it happens and shown in the
+                  visualizer (its URL is printed); it keeps running until Ctrl-C
+  viz             serve a tree in this process to the visualizer, every control on
+                  the page (--spec <file>, or --size <nodes>: a balanced tree)
   run             run the root of a tree spread over NATS (needs --spec)
   host            run one subtree of a tree spread over NATS (needs --node)
   permissions     print the NATS subjects the process of --node (or of the
@@ -42,6 +46,11 @@ Options of run:
   --payload <json>      payload of every --command
   --timeout <ms>        budget of each command, ms
 
+Options of demo and viz:
+  --headless      demo: the scripted scenario only, ending in a shutdown; no page
+  --port <n>      the visualizer's port on 127.0.0.1 (default: a free one)
+  --size <nodes>  viz: about this many nodes, fan-out 10 (default 111)
+
 Options:
   --no-color      plain output (demo)
   -h, --help      show this help
@@ -57,6 +66,9 @@ export async function main(argv: readonly string[]): Promise<number> {
       options: {
         help: { type: 'boolean', short: 'h' },
         'no-color': { type: 'boolean' },
+        headless: { type: 'boolean' },
+        port: { type: 'string' },
+        size: { type: 'string' },
         nats: { type: 'string' },
         spec: { type: 'string' },
         tree: { type: 'string' },
@@ -91,9 +103,27 @@ export async function main(argv: readonly string[]): Promise<number> {
   };
   try {
     switch (command) {
-      case 'demo':
-        await runDemo(values['no-color'] ? { color: false } : {});
+      case 'demo': {
+        const port = numberFlag(values.port, '--port', 0, 65_535);
+        if (typeof port === 'string') return usage(port);
+        await runDemo({
+          ...(values['no-color'] ? { color: false } : {}),
+          ...(values.headless ? { headless: true } : {}),
+          ...(port === undefined ? {} : { port }),
+        });
         return 0;
+      }
+      case 'viz': {
+        const port = numberFlag(values.port, '--port', 0, 65_535);
+        if (typeof port === 'string') return usage(port);
+        const size = numberFlag(values.size, '--size', 1, 1_000_000);
+        if (typeof size === 'string') return usage(size);
+        return await runViz({
+          ...(values.spec === undefined ? {} : { spec: values.spec }),
+          ...(size === undefined ? {} : { size }),
+          ...(port === undefined ? {} : { port }),
+        });
+      }
       case 'host':
         if (values.node === undefined) return usage('host needs --node <id>.');
         return await runHost({ ...pick(values), nats, node: values.node, auth });
@@ -127,6 +157,20 @@ export async function main(argv: readonly string[]): Promise<number> {
     process.stderr.write(`fractal-coord ${command}: ${(error as Error).message}\n`);
     return 1;
   }
+}
+
+/** An integer flag in [min, max], undefined if absent, or the error message. */
+function numberFlag(
+  value: string | undefined,
+  flag: string,
+  min: number,
+  max: number,
+): number | undefined | string {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  return Number.isInteger(n) && n >= min && n <= max
+    ? n
+    : `${flag} must be an integer from ${min} to ${max}; got ${value}.`;
 }
 
 /** The optional string flags passed on as they are. */

@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { runDemo } from '../../src/cli/demo.js';
 
-describe('the demo (npm start)', () => {
+describe('the demo (npm start -- --headless)', () => {
   it('should start, degrade on a crash, recover and shut down gracefully', async () => {
     // Arrange
     const lines: string[] = [];
     // Act: real time, about 3 s
-    await runDemo({ print: (line) => lines.push(line), color: false });
+    await runDemo({ print: (line) => lines.push(line), color: false, headless: true });
     // Assert
     const text = lines.join('\n');
     expect(text).toMatch(/root started: SYNCHRONIZED/);
