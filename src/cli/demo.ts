@@ -27,6 +27,8 @@ export interface DemoOptions {
   readonly port?: number;
   /** Rewrites one progress line in place while a command runs. Default: when stdout is a terminal. */
   readonly progress?: boolean;
+  /** Where the progress line goes. Default: standard output. */
+  readonly write?: (chunk: string) => void;
 }
 
 const SPEC: NodeSpec = {
@@ -65,7 +67,14 @@ export async function runDemo(options: DemoOptions = {}): Promise<void> {
   const started = Date.now();
   const stamp = (): string => `+${((Date.now() - started) / 1000).toFixed(3)}s`;
   const depths = depthOf(SPEC);
-  const say = (line: string): void => print(`${stamp()}  ${line}`);
+  // A progress line, while shown, is cleared before each printed line and drawn again after it.
+  let redraw = (): void => {};
+  let clearProgress = (): void => {};
+  const say = (line: string): void => {
+    clearProgress();
+    print(`${stamp()}  ${line}`);
+    redraw();
+  };
 
   // The network: in-process, with faults injected on demand, under reliable delivery.
   const faults = new FaultInjectingTransport(new InProcessTransport(), { seed: 1 });
@@ -94,15 +103,21 @@ export async function runDemo(options: DemoOptions = {}): Promise<void> {
 
   // The progress of the running command: leaves that answered, rewritten in place.
   const showProgress = options.progress ?? process.stdout.isTTY === true;
+  const write = options.write ?? ((chunk: string) => void process.stdout.write(chunk));
   let running: { id: string; name: string; leaves: number; done: number } | null = null;
+  let shown = false;
   const progress = (): void => {
-    if (!showProgress || running === null) return;
-    process.stdout.write(
-      `\r\x1b[2K  … "${running.name}": ${running.done}/${running.leaves} leaves answered`,
-    );
+    if (!showProgress || running === null || running.done === 0) return;
+    write(`\r\x1b[2K  … "${running.name}": ${running.done}/${running.leaves} leaves answered`);
+    shown = true;
   };
+  clearProgress = () => {
+    if (shown) write('\r\x1b[2K');
+    shown = false;
+  };
+  redraw = progress;
   const endProgress = (): void => {
-    if (showProgress && running !== null) process.stdout.write('\r\x1b[2K');
+    clearProgress();
     running = null;
   };
   tree.events$.subscribe((event: TreeEvent) => {
@@ -116,7 +131,6 @@ export async function runDemo(options: DemoOptions = {}): Promise<void> {
       }
       return;
     }
-    if (running !== null) endProgress();
     if (event.type === 'transition') {
       const indent = '  '.repeat(depths.get(event.nodeId) ?? 0);
       say(

@@ -45,6 +45,7 @@ Options of run:
                         it, commands are read from standard input, one per line
   --payload <json>      payload of every --command
   --timeout <ms>        budget of each command, ms
+  --viz                 serve the visualizer for the tree (--port <n> to choose)
 
 Options of demo and viz:
   --headless      demo: the scripted scenario only, ending in a shutdown; no page
@@ -68,6 +69,7 @@ export async function main(argv: readonly string[]): Promise<number> {
         'no-color': { type: 'boolean' },
         headless: { type: 'boolean' },
         port: { type: 'string' },
+        viz: { type: 'boolean' },
         size: { type: 'string' },
         nats: { type: 'string' },
         spec: { type: 'string' },
@@ -133,8 +135,11 @@ export async function main(argv: readonly string[]): Promise<number> {
         if (timeoutMs !== undefined && !(Number.isFinite(timeoutMs) && timeoutMs > 0)) {
           return usage(`--timeout must be a duration > 0 in ms; got ${values.timeout}.`);
         }
+        const port = numberFlag(values.port, '--port', 0, 65_535);
+        if (typeof port === 'string') return usage(port);
         return await runRoot({
           ...pick(values),
+          ...(values.viz ? { vizPort: port ?? 0 } : {}),
           nats,
           spec: values.spec,
           commands: values.command ?? [],

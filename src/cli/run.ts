@@ -19,6 +19,7 @@ import {
 } from './cluster.js';
 import { connectNats, natsOptions, type NatsAuth } from './natsConnect.js';
 import { loadSpecFile } from './specFile.js';
+import { startVisualizer } from '../viz/server.js';
 
 /** Options of {@link runRoot}. */
 export interface RunOptions {
@@ -40,6 +41,8 @@ export interface RunOptions {
   readonly print?: Print;
   /** Where interactive commands come from. Default: standard input. */
   readonly input?: Readable;
+  /** Serve the visualizer for the tree on this port of 127.0.0.1 (0: a free one). Default: none. */
+  readonly vizPort?: number;
 }
 
 /** Runs the root; resolves to the exit code (1 if a `--command` did not complete everywhere). */
@@ -61,6 +64,11 @@ export async function runRoot(options: RunOptions): Promise<number> {
   });
   logTree(tree, print);
   logConnection(connection, print);
+  const visualizer =
+    options.vizPort === undefined
+      ? null
+      : await startVisualizer({ tree, treeName, port: options.vizPort });
+  if (visualizer) print(`visualizer: ${visualizer.url}`);
   const remote = Object.values(tree.snapshot().nodes).filter((n) => n.reason.startsWith('remote'));
   print(
     `run ${file.root.id}: tree ${treeName}, remote: ${remote.map((n) => n.id).join(', ') || 'none'}`,
@@ -82,6 +90,7 @@ export async function runRoot(options: RunOptions): Promise<number> {
     await interactive(tree, options, print);
   }
   const shutdown = await tree.shutdown();
+  await visualizer?.close();
   await connection.drain().catch(() => {});
   print(
     `tree shut down (${shutdown.forced} forced${shutdown.graceful ? '' : ', root did not answer'})`,

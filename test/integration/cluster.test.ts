@@ -160,13 +160,17 @@ describe('a tree across processes over NATS', () => {
     processes.push(...hosts);
     await Promise.all(hosts.map((h) => h.waitFor(/waiting for root/)));
     // Act
-    const run = startCli(['run', '--nats', server.url, ...spec], {}, [
+    const run = startCli(['run', '--nats', server.url, ...spec, '--viz'], {}, [
       [/commands: /, 'deploy {"version": 3}'],
       [/command deploy: /, 'status'],
       [/eu: SYNCHRONIZED \(remote/, 'quit'],
     ]);
     processes.push(run);
+    await run.waitFor(/commands: /);
+    const viz = /visualizer: (\S+)/.exec(run.output())![1]!;
+    const page = await fetch(viz);
     // Assert
+    expect(page.status).toBe(200);
     expect(await run.exited, run.output()).toBe(0);
     const readme = readFileSync('README.md', 'utf8');
     for (const line of [
