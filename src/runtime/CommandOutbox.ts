@@ -26,8 +26,9 @@ interface Batch {
 
 /** One node's outgoing commands. */
 export class CommandOutbox {
-  private readonly queued = new Map<string, CommandSpec[]>();
-  private readonly batches = new Map<string, Batch>();
+  /** Built on first use (a leaf sends no command). */
+  private queued: Map<string, CommandSpec[]> | null = null;
+  private batches: Map<string, Batch> | null = null;
   private flushPending = false;
   private flushTimer: TimerHandle | null = null;
 
@@ -39,8 +40,9 @@ export class CommandOutbox {
 
   /** Queues a command for a child; it leaves with the child's next batch. */
   enqueue(childId: string, spec: CommandSpec): void {
-    let batch = this.queued.get(childId);
-    if (!batch) this.queued.set(childId, (batch = []));
+    const queued = (this.queued ??= new Map<string, CommandSpec[]>());
+    let batch = queued.get(childId);
+    if (!batch) queued.set(childId, (batch = []));
     batch.push(spec);
     if (this.flushPending) return;
     this.flushPending = true;
@@ -56,24 +58,24 @@ export class CommandOutbox {
 
   /** A child acknowledged an envelope: the ids of the commands it carried, if it was ours. */
   acknowledged(childId: string, envelopeId: string): readonly string[] | null {
-    const batch = this.batches.get(envelopeId);
+    const batch = this.batches?.get(envelopeId);
     if (!batch || batch.childId !== childId) return null;
-    this.batches.delete(envelopeId);
+    this.batches!.delete(envelopeId);
     return batch.commandIds;
   }
 
   /** A command ended: forget the envelopes it travelled in once none of theirs is awaited. */
   release(envelopeIds: readonly string[]): void {
     for (const id of envelopeIds) {
-      const batch = this.batches.get(id);
-      if (batch && --batch.open === 0) this.batches.delete(id);
+      const batch = this.batches?.get(id);
+      if (batch && --batch.open === 0) this.batches!.delete(id);
     }
   }
 
   /** Drop everything (crash, disposal). */
   clear(): void {
-    this.queued.clear();
-    this.batches.clear();
+    this.queued?.clear();
+    this.batches?.clear();
     this.host.timers.clear(this.flushTimer);
     this.flushTimer = null;
     this.flushPending = false;
@@ -84,17 +86,20 @@ export class CommandOutbox {
     this.host.timers.clear(this.flushTimer);
     this.flushTimer = null;
     const size = this.host.kernel.policy.batching.maxBatchSize;
-    for (const [childId, specs] of this.queued) {
+    const queued = this.queued;
+    if (queued === null) return;
+    const batches = (this.batches ??= new Map<string, Batch>());
+    for (const [childId, specs] of queued) {
       const link = this.host.links.get(childId);
       if (!link) continue;
       for (let i = 0; i < specs.length; i += size) {
         const commands = specs.slice(i, i + size);
         const id = this.host.sendToChild(link, 'COORD_COMMAND', { commands });
         const commandIds = commands.map((c) => c.commandId);
-        this.batches.set(id, { childId, commandIds, open: commandIds.length });
+        batches.set(id, { childId, commandIds, open: commandIds.length });
         this.onSent(id, commandIds);
       }
     }
-    this.queued.clear();
+    queued.clear();
   };
 }

@@ -21,32 +21,35 @@ function remember<V>(map: Map<string, V>, key: string, value: V, window: number)
   if (map.size > window) map.delete(map.keys().next().value!);
 }
 
-/** One node's memory of what it already did. */
+/**
+ * One node's memory of what it already did. Its maps are built on first use: most nodes of a
+ * large tree never see a command twice, and an empty map still costs about 200 bytes.
+ */
 export class DedupMemory {
-  private readonly envelopes = new Map<string, true>();
-  private readonly finished = new Map<string, true>();
-  private readonly replies = new Map<string, Reply>();
+  private envelopes: Map<string, true> | null = null;
+  private finished: Map<string, true> | null = null;
+  private replies: Map<string, Reply> | null = null;
 
   /** Records an envelope id; true if it was seen before. */
   seenEnvelope(id: string): boolean {
-    if (this.envelopes.has(id)) return true;
-    remember(this.envelopes, id, true, DEDUP_WINDOW);
+    if (this.envelopes?.has(id)) return true;
+    remember((this.envelopes ??= new Map<string, true>()), id, true, DEDUP_WINDOW);
     return false;
   }
 
   /** Whether a command already finished here. */
   finishedCommand(commandId: string): boolean {
-    return this.finished.has(commandId);
+    return this.finished?.has(commandId) ?? false;
   }
 
   /** The answer to repeat for a finished command, while it is recent enough. */
   replyOf(commandId: string): Reply | undefined {
-    return this.replies.get(commandId);
+    return this.replies?.get(commandId);
   }
 
   /** A command finished with `reply`. */
   finish(commandId: string, reply: Reply): void {
-    remember(this.finished, commandId, true, DEDUP_WINDOW);
-    remember(this.replies, commandId, reply, REPLAY_WINDOW);
+    remember((this.finished ??= new Map<string, true>()), commandId, true, DEDUP_WINDOW);
+    remember((this.replies ??= new Map<string, Reply>()), commandId, reply, REPLAY_WINDOW);
   }
 }

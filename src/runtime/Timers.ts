@@ -26,7 +26,8 @@ export interface TimerHandle {
 
 /** A set of timers on one clock, cleared together by {@link Timers.clearAll}. */
 export class Timers {
-  private readonly live = new Set<TimerHandle>();
+  /** Built on the first timer. */
+  private live: Set<TimerHandle> | null = null;
 
   constructor(private readonly clock: TreeClock) {}
 
@@ -38,22 +39,24 @@ export class Timers {
   /** Runs `fn` once after `ms`. */
   set(fn: () => void, ms: number): TimerHandle {
     const handle: { id: unknown } = { id: undefined };
+    const live = (this.live ??= new Set<TimerHandle>());
     handle.id = this.clock.setTimeout(() => {
-      this.live.delete(handle);
+      live.delete(handle);
       fn();
     }, ms);
-    this.live.add(handle);
+    live.add(handle);
     return handle;
   }
 
   /** Cancels a timer; a no-op for one that fired or was cleared. */
   clear(handle: TimerHandle | null | undefined): void {
-    if (!handle || !this.live.delete(handle)) return;
+    if (!handle || !this.live?.delete(handle)) return;
     this.clock.clearTimeout(handle.id);
   }
 
   /** Cancels every live timer. */
   clearAll(): void {
+    if (this.live === null) return;
     for (const handle of this.live) this.clock.clearTimeout(handle.id);
     this.live.clear();
   }
