@@ -40,8 +40,10 @@ describe('tree lifecycle', () => {
         epoch: expect.any(Number),
         seq: expect.any(Number),
       });
-      expect(e.id).toMatch(/^[\w-]{21}$/);
+      // The tree's random prefix, then a counter.
+      expect(e.id).toMatch(/^[\w-]{10}\.[0-9a-z]+$/);
     }
+    expect(new Set(inits.map((e) => e.id)).size).toBe(inits.length);
     expect(new Set(inits.map((e) => e.session)).size).toBe(1);
     await settle(t.clock, t.tree.shutdown());
   });
