@@ -51,16 +51,19 @@ export class CommandEngine {
   private readonly queue: { spec: CommandSpec; receivedAt: number }[] = [];
   private readonly queued = new Set<string>();
   private readonly memory = new DedupMemory();
-  /** The coordinator's side: fan-out to children, their answers, reconciliation. */
-  readonly fanOut: CommandFanOut;
+  /** Built on first use: a leaf never fans out. */
+  private fanOutImpl: CommandFanOut | null = null;
   private accepting = true;
   private draining = false;
 
-  constructor(private readonly host: CommandHost) {
-    this.fanOut = new CommandFanOut(host, this.running, {
+  constructor(private readonly host: CommandHost) {}
+
+  /** The coordinator's side: fan-out to children, their answers, reconciliation. */
+  get fanOut(): CommandFanOut {
+    return (this.fanOutImpl ??= new CommandFanOut(this.host, this.running, {
       aggregated: (run) => this.finishAggregate(run),
       reconciled: (run) => this.emit('reconciled', run.spec),
-    });
+    }));
   }
 
   /** Nothing running or queued. */
@@ -218,7 +221,7 @@ export class CommandEngine {
     if (run) {
       this.running.delete(commandId);
       for (const timer of run.timers) this.host.timers.clear(timer);
-      this.fanOut.outbox.release(run.batchIds);
+      this.fanOutImpl?.outbox.release(run.batchIds);
     }
     this.memory.finish(commandId, reply);
     this.reply(reply);
@@ -244,7 +247,7 @@ export class CommandEngine {
   beginShutdown(mode: ShutdownMode): void {
     this.accepting = false;
     this.draining = mode === 'drain';
-    this.fanOut.outbox.flushNow();
+    this.fanOutImpl?.outbox.flushNow();
     // Leaves cancel their handlers; coordinators keep waiting for their children's answers,
     // which come quickly because the children are aborting too (the deadline bounds it).
     if (mode === 'abort')
@@ -256,7 +259,7 @@ export class CommandEngine {
    * with an error now, aborting handlers.
    */
   abortAll(code: string, message: string, scope: 'all' | 'leaves' = 'all'): void {
-    this.fanOut.outbox.flushNow();
+    this.fanOutImpl?.outbox.flushNow();
     for (const { spec } of this.queue.splice(0)) {
       this.queued.delete(spec.commandId);
       this.finish(spec.commandId, null, {
@@ -301,7 +304,7 @@ export class CommandEngine {
     this.running.clear();
     this.queue.length = 0;
     this.queued.clear();
-    this.fanOut.outbox.clear();
+    this.fanOutImpl?.outbox.clear();
   }
 
   private emit(
