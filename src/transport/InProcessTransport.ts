@@ -7,8 +7,13 @@ import type { Inbox, Transport } from './Transport.js';
 
 /** Options of {@link InProcessTransport}. */
 export interface InProcessTransportOptions {
-  /** Envelopes delivered before yielding to the event loop. Default 5 000. */
+  /** Most envelopes delivered before yielding to the event loop. Default 5 000. */
   readonly sliceSize?: number;
+  /**
+   * Longest a slice of deliveries may run before yielding to the event loop, ms (checked every
+   * 64 envelopes), so that timers and I/O run on time during a large fan-out. Default 20.
+   */
+  readonly sliceMs?: number;
   /** Called for an envelope whose target has no inbox. */
   readonly onUndeliverable?: (envelope: AnyEnvelope) => void;
 }
@@ -22,6 +27,7 @@ export class InProcessTransport implements Transport {
   private closed = false;
   private immediate: ReturnType<typeof setImmediate> | null = null;
   private readonly sliceSize: number;
+  private readonly sliceMs: number;
   /** Envelopes delivered so far. */
   delivered = 0;
   /** Envelopes whose target had no inbox. */
@@ -29,6 +35,7 @@ export class InProcessTransport implements Transport {
 
   constructor(private readonly options: InProcessTransportOptions = {}) {
     this.sliceSize = options.sliceSize ?? 5_000;
+    this.sliceMs = options.sliceMs ?? 20;
   }
 
   attach(nodeId: string, inbox: Inbox): () => void {
@@ -64,7 +71,9 @@ export class InProcessTransport implements Transport {
   private drain(): void {
     this.immediate = null;
     let budget = this.sliceSize;
+    const until = performance.now() + this.sliceMs;
     while (this.head < this.queue.length && budget-- > 0 && !this.closed) {
+      if ((budget & 63) === 0 && performance.now() >= until) break;
       const envelope = this.queue[this.head]!;
       this.queue[this.head++] = undefined as unknown as AnyEnvelope;
       const inbox = this.inboxes.get(envelope.to);

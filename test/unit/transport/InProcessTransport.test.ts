@@ -40,6 +40,27 @@ describe('InProcessTransport', () => {
     expect(delivered).toBe(25);
   });
 
+  it('should yield once a slice has run for sliceMs, whatever its size', async () => {
+    // Arrange: each delivery takes about 1 ms of real time
+    const transport = new InProcessTransport({ sliceSize: 5_000, sliceMs: 5 });
+    let delivered = 0;
+    transport.attach('a', () => {
+      const until = performance.now() + 1;
+      while (performance.now() < until);
+      delivered++;
+    });
+    for (let i = 0; i < 200; i++) transport.send(envelope('a', i));
+    // Act
+    await Promise.resolve();
+    await Promise.resolve();
+    const firstSlice = delivered;
+    await flush(400);
+    // Assert: the first slice stopped at the first check past 5 ms (checks come every 64)
+    expect(firstSlice).toBeGreaterThan(0);
+    expect(firstSlice).toBeLessThan(200);
+    expect(delivered).toBe(200);
+  });
+
   it('should report an envelope nobody receives, and nothing after close', async () => {
     const lost: string[] = [];
     const transport = new InProcessTransport({ onUndeliverable: (e) => lost.push(e.to) });
