@@ -20,7 +20,7 @@ import type { Link } from './ChildLinks.js';
 import type { Timers } from './Timers.js';
 import { CommandFanOut } from './CommandFanOut.js';
 import { DedupMemory, type Reply } from './DedupMemory.js';
-import { newRunning, type Running } from './runningCommand.js';
+import { abortRun, newRunning, signalOf, type Running } from './runningCommand.js';
 import {
   completedBody,
   describeError,
@@ -126,11 +126,11 @@ export class CommandEngine {
   // ── leaf: the user's handler ──────────────────────────────────────────────────────────
 
   private runHandler(run: Running): void {
-    run.controller ??= new AbortController();
+    run.leaf = true;
     run.attempt++;
     const { kernel, nodeId } = this.host;
     const context = {
-      signal: run.controller.signal,
+      signal: () => signalOf(run),
       attempt: run.attempt,
       deadline: run.deadlineAt,
     };
@@ -180,8 +180,8 @@ export class CommandEngine {
 
   private onDeadline(run: Running): void {
     if (this.running.get(run.spec.commandId) !== run) return;
-    if (this.host.links.size === 0 || run.controller) {
-      run.controller?.abort(new Error('command deadline passed'));
+    if (this.host.links.size === 0 || run.leaf) {
+      abortRun(run, new Error('command deadline passed'));
       this.emit('executed', run.spec, 'timedOut');
       return this.finish(run.spec.commandId, run, {
         kind: 'COORD_ERROR',
@@ -275,8 +275,8 @@ export class CommandEngine {
       });
     }
     for (const run of [...this.running.values()]) {
-      if (run.controller) {
-        run.controller.abort(new Error(message));
+      if (run.leaf) {
+        abortRun(run, new Error(message));
         this.finish(run.spec.commandId, run, {
           kind: 'COORD_ERROR',
           body: {
@@ -298,7 +298,7 @@ export class CommandEngine {
   kill(): void {
     this.accepting = false;
     for (const run of this.running.values()) {
-      run.controller?.abort(new Error(`${this.host.nodeId} stopped`));
+      abortRun(run, new Error(`${this.host.nodeId} stopped`));
       for (const timer of run.timers) this.host.timers.clear(timer);
     }
     this.running.clear();

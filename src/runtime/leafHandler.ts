@@ -14,13 +14,21 @@ export function invokeHandler(
   kernel: TreeKernel,
   nodeId: string,
   spec: CommandSpec,
-  run: { readonly signal: AbortSignal; readonly attempt: number; readonly deadline: number },
+  run: { readonly signal: () => AbortSignal; readonly attempt: number; readonly deadline: number },
 ): Promise<HandlerOutcome> {
   kernel.stats.handlerRuns++;
   const command = { id: spec.commandId, name: spec.name, payload: spec.payload };
+  const context = {
+    nodeId,
+    attempt: run.attempt,
+    deadline: run.deadline,
+    get signal(): AbortSignal {
+      return run.signal();
+    },
+  };
   let result: Promise<unknown>;
   try {
-    result = Promise.resolve(kernel.handler(command, { nodeId, ...run }));
+    result = Promise.resolve(kernel.handler(command, context));
   } catch (error) {
     // The handler threw synchronously; keep whatever it threw, Error or not.
     // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors

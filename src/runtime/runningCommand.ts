@@ -19,8 +19,12 @@ export interface Running {
   readonly unacked: Set<string>;
   readonly counts: OutcomeCounts;
   readonly outcomes: (readonly [string, Outcome])[];
-  /** A leaf's handler signal. */
+  /** The handler ran here: this node is a leaf for this command. */
+  leaf: boolean;
+  /** A leaf's handler signal, built when the handler first reads it. */
   controller: AbortController | null;
+  /** Why the handler was aborted, for a signal read after the fact. */
+  abortReason: Error | null;
   /** A leaf's handler runs so far. */
   attempt: number;
   /** Envelopes this command travelled in, awaiting acknowledgement. */
@@ -38,10 +42,30 @@ export function newRunning(spec: CommandSpec, receivedAt: number): Running {
     unacked: new Set(),
     counts: { completed: 0, failed: 0, skipped: 0, timedOut: 0 },
     outcomes: [],
+    leaf: false,
     controller: null,
+    abortReason: null,
     attempt: 0,
     batchIds: [],
   };
+}
+
+/**
+ * The handler's abort signal, built on first read (most handlers never read it, and a signal
+ * per leaf and command is a large share of a round); already aborted if the run was.
+ */
+export function signalOf(run: Running): AbortSignal {
+  if (run.controller === null) {
+    run.controller = new AbortController();
+    if (run.abortReason !== null) run.controller.abort(run.abortReason);
+  }
+  return run.controller.signal;
+}
+
+/** Aborts the handler's signal, now or when it is first read. */
+export function abortRun(run: Running, reason: Error): void {
+  run.abortReason ??= reason;
+  run.controller?.abort(reason);
 }
 
 /** What `childId` (a leaf, or a subtree's root) came to; it is no longer awaited. */

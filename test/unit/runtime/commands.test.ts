@@ -88,6 +88,30 @@ describe('commands', () => {
     await settle(t.clock, t.tree.shutdown());
   });
 
+  it('should hand a handler that first reads its signal after the deadline an aborted one', async () => {
+    // Arrange: us-1 waits past its deadline without looking at its signal
+    const contexts: HandlerContext[] = [];
+    let release = (): void => {};
+    const late = new Promise<void>((resolve) => (release = resolve));
+    const handler: CommandHandler = async (_command, context) => {
+      if (context.nodeId !== 'us-1') return 'ok';
+      contexts.push(context);
+      await late;
+      return 'late';
+    };
+    const t = createTestTree({ handler });
+    await settle(t.clock, t.tree.start());
+    // Act
+    const result = await settle(t.clock, t.tree.command('deploy', undefined, { timeoutMs: 1_000 }));
+    release();
+    await flush();
+    // Assert
+    expect(result.outcomes.get('us-1')).toEqual({ status: 'timedOut', leaves: 1 });
+    expect(contexts[0]!.signal.aborted).toBe(true);
+    expect(String(contexts[0]!.signal.reason)).toMatch(/deadline passed/);
+    await settle(t.clock, t.tree.shutdown());
+  });
+
   it('should time out a whole tree that never answers', async () => {
     const transport = new FilteringTransport();
     const t = createTestTree({ transport });
