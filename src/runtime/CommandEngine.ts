@@ -19,7 +19,7 @@ import {
 import type { Link } from './ChildLinks.js';
 import type { Timers } from './Timers.js';
 import { CommandFanOut } from './CommandFanOut.js';
-import { DedupMemory, type Reply } from './DedupMemory.js';
+import { DEDUP_GRACE_MS, DedupMemory, type Reply } from './DedupMemory.js';
 import { abortRun, newRunning, signalOf, type Running } from './runningCommand.js';
 import {
   completedBody,
@@ -76,10 +76,13 @@ export class CommandEngine {
   /** A COORD_COMMAND: acknowledge, deduplicate, then run, queue or refuse each command. */
   onCommand(envelope: Envelope<'COORD_COMMAND'>): void {
     this.host.sendToParent('COORD_ACK', { ackOf: envelope.id });
-    if (this.memory.seenEnvelope(envelope.id)) {
+    const receivedAt = this.host.kernel.now();
+    let deadline = receivedAt;
+    for (const spec of envelope.body.commands)
+      deadline = Math.max(deadline, receivedAt + spec.timeoutMs);
+    if (this.memory.seenEnvelope(envelope.id, deadline + DEDUP_GRACE_MS, receivedAt)) {
       return this.host.kernel.drop(this.host.nodeId, 'duplicate', envelope);
     }
-    const receivedAt = this.host.kernel.now();
     for (const spec of envelope.body.commands) this.accept(spec, receivedAt);
   }
 
@@ -92,7 +95,7 @@ export class CommandEngine {
     this.emit('received', spec);
     if (!this.accepting || !isAvailableState(this.host.state)) {
       const code = this.accepting ? 'NOT_READY' : 'SHUTTING_DOWN';
-      return this.finish(spec.commandId, null, {
+      return this.finish(spec.commandId, receivedAt + spec.timeoutMs, {
         kind: 'COORD_ERROR',
         body: {
           scope: 'node',
@@ -217,15 +220,21 @@ export class CommandEngine {
 
   // ── endings ───────────────────────────────────────────────────────────────────────────
 
-  private finish(commandId: string, run: Running | null, reply: Reply): void {
-    if (run) {
+  /** Answers a command, and remembers it (`run`, or the deadline of one that never ran). */
+  private finish(commandId: string, run: Running | number, reply: Reply): void {
+    if (typeof run !== 'number') {
       this.running.delete(commandId);
       for (const timer of run.timers) this.host.timers.clear(timer);
       this.fanOutImpl?.outbox.release(run.batchIds);
     }
-    this.memory.finish(commandId, reply);
+    const deadline = typeof run === 'number' ? run : run.deadlineAt;
+    this.memory.finish(commandId, reply, deadline + DEDUP_GRACE_MS, this.host.kernel.now());
     this.reply(reply);
-    this.emit('replied', run?.spec ?? { commandId, name: '', payload: undefined, timeoutMs: 0 });
+    const spec =
+      typeof run === 'number'
+        ? { commandId, name: '', payload: undefined, timeoutMs: 0 }
+        : run.spec;
+    this.emit('replied', spec);
     this.dequeue();
     if (this.draining || !this.accepting) this.host.checkShutdownDone();
   }
@@ -260,9 +269,9 @@ export class CommandEngine {
    */
   abortAll(code: string, message: string, scope: 'all' | 'leaves' = 'all'): void {
     this.fanOutImpl?.outbox.flushNow();
-    for (const { spec } of this.queue.splice(0)) {
+    for (const { spec, receivedAt } of this.queue.splice(0)) {
       this.queued.delete(spec.commandId);
-      this.finish(spec.commandId, null, {
+      this.finish(spec.commandId, receivedAt + spec.timeoutMs, {
         kind: 'COORD_ERROR',
         body: {
           scope: 'node',

@@ -4,8 +4,18 @@
  */
 import type { CommandReply } from '../../machines/index.js';
 
-/** Command ids (and envelope ids) remembered per node: a command among them never runs again. */
+/**
+ * Most command ids (and envelope ids) remembered per node, whatever their age: a backstop to
+ * the time bound below.
+ */
 export const DEDUP_WINDOW = 1_024;
+
+/**
+ * How long after a command's deadline its ids are still remembered, ms. A parent resends a
+ * command (or its envelope) only while it awaits it, which ends at its own deadline, a little
+ * after the child's; a duplicate delayed in the network past this is not expected.
+ */
+export const DEDUP_GRACE_MS = 10_000;
 
 /**
  * Final answers kept per node to repeat to a duplicate. Fewer than the ids: a coordinator's
@@ -16,24 +26,40 @@ export const REPLAY_WINDOW = 16;
 /** A command's final answer. */
 export type Reply = CommandReply;
 
-function remember<V>(map: Map<string, V>, key: string, value: V, window: number): void {
-  map.set(key, value);
-  if (map.size > window) map.delete(map.keys().next().value!);
+/**
+ * Records `key` until `expiresAt`, then forgets, oldest first, what expired and what exceeds
+ * `window`. Entries go in by receipt, so the expired ones are nearly always at the front.
+ */
+function remember(
+  map: Map<string, number>,
+  key: string,
+  expiresAt: number,
+  now: number,
+  window: number,
+): void {
+  map.delete(key);
+  map.set(key, expiresAt);
+  for (const [oldest, expiry] of map) {
+    if (map.size <= window && expiry > now) break;
+    map.delete(oldest);
+  }
 }
 
 /**
- * One node's memory of what it already did. Its maps are built on first use: most nodes of a
- * large tree never see a command twice, and an empty map still costs about 200 bytes.
+ * One node's memory of what it already did: a command or an envelope is remembered until
+ * `DEDUP_GRACE_MS` past its command's deadline (at most `DEDUP_WINDOW` of each), so that the
+ * memory of a node stays small however many commands it has run. Its maps are built on first
+ * use: an empty map still costs about 200 bytes.
  */
 export class DedupMemory {
-  private envelopes: Map<string, true> | null = null;
-  private finished: Map<string, true> | null = null;
+  private envelopes: Map<string, number> | null = null;
+  private finished: Map<string, number> | null = null;
   private replies: Map<string, Reply> | null = null;
 
-  /** Records an envelope id; true if it was seen before. */
-  seenEnvelope(id: string): boolean {
+  /** Records an envelope id until `expiresAt` (ms); true if it was seen before. */
+  seenEnvelope(id: string, expiresAt: number, now: number): boolean {
     if (this.envelopes?.has(id)) return true;
-    remember((this.envelopes ??= new Map<string, true>()), id, true, DEDUP_WINDOW);
+    remember((this.envelopes ??= new Map<string, number>()), id, expiresAt, now, DEDUP_WINDOW);
     return false;
   }
 
@@ -47,9 +73,18 @@ export class DedupMemory {
     return this.replies?.get(commandId);
   }
 
-  /** A command finished with `reply`. */
-  finish(commandId: string, reply: Reply): void {
-    remember((this.finished ??= new Map<string, true>()), commandId, true, DEDUP_WINDOW);
-    remember((this.replies ??= new Map<string, Reply>()), commandId, reply, REPLAY_WINDOW);
+  /** A command finished with `reply`; remembered until `expiresAt` (ms). */
+  finish(commandId: string, reply: Reply, expiresAt: number, now: number): void {
+    remember(
+      (this.finished ??= new Map<string, number>()),
+      commandId,
+      expiresAt,
+      now,
+      DEDUP_WINDOW,
+    );
+    const replies = (this.replies ??= new Map<string, Reply>());
+    replies.delete(commandId);
+    replies.set(commandId, reply);
+    if (replies.size > REPLAY_WINDOW) replies.delete(replies.keys().next().value!);
   }
 }
