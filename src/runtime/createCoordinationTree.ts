@@ -2,13 +2,8 @@
  * The public entry point: a coordination tree built from a spec, driven through a small API.
  */
 import { createActor, type Actor, type AnyActorLogic } from 'xstate';
-import { isAvailableState, type CoordinationState, type LinkState } from '../../machines/index.js';
-import {
-  CoordinationFailedError,
-  InvalidPolicyError,
-  TreeLifecycleError,
-  UnknownNodeError,
-} from '../errors.js';
+import { isAvailableState, type CoordinationState } from '../../machines/index.js';
+import { CoordinationFailedError, TreeLifecycleError, UnknownNodeError } from '../errors.js';
 import { ConformanceMonitor } from '../conformance/ConformanceMonitor.js';
 import { resolvePolicy } from '../policy/policy.js';
 import {
@@ -21,7 +16,6 @@ import {
 import { HostedRoot, validateParent } from './HostedRoot.js';
 import { InProcessTransport } from '../transport/InProcessTransport.js';
 import type { Transport } from '../transport/Transport.js';
-import type { TreeEvent } from './events.js';
 import type { ChildSeed } from './ChildLinks.js';
 import { NodeEndpoint } from './NodeEndpoint.js';
 import { provideNodeMachine } from './provideNodeMachine.js';
@@ -35,24 +29,16 @@ import type {
   TreeStatus,
 } from './treeTypes.js';
 import { remoteNodeState, treeSnapshot } from './treeSnapshot.js';
-import { waitForEvents } from './waitFor.js';
+import { checkTreeOptions, commandBudget, shutdownArguments } from './treeArguments.js';
+import { recoverNode, waitForLinks, type RecoveryContext } from './recoverNode.js';
 
 /**
  * Creates a coordination tree. Nothing runs until {@link CoordinationTree.start}.
  * @throws InvalidSpecError for a malformed spec; InvalidPolicyError for a bad policy value
  */
 export function createCoordinationTree(options: CoordinationTreeOptions): CoordinationTree {
-  if (typeof options !== 'object' || options === null) {
-    throw new TreeLifecycleError(
-      'createCoordinationTree needs an options object: { root, handler }.',
-    );
-  }
+  checkTreeOptions(options);
   const topology = validateSpec(options.root);
-  if (typeof options.handler !== 'function') {
-    throw new InvalidPolicyError(
-      'options.handler must be a function (command, context) => result.',
-    );
-  }
   const policy = resolvePolicy(options.policy);
   const rootId = options.root.id;
   const hostedUnder = validateParent(options.parent, topology);
@@ -130,34 +116,15 @@ export function createCoordinationTree(options: CoordinationTreeOptions): Coordi
   };
   const actorOf = (nodeId: string) =>
     rootActor?.system.get(nodeId) as Actor<AnyActorLogic> | undefined;
-  const initWait = (): number => policy.timeouts.initMs + policy.retry.maxDelayMs;
-
-  /**
-   * Waits until each child has answered its INIT (READY, or an error), its link gave up on it,
-   * or the init budget passed.
-   */
-  const waitForLinks = (parentId: string, childIds: readonly string[]): Promise<boolean> => {
-    const waiting = new Set(childIds);
-    const parent = endpointOf(parentId);
-    for (const id of childIds) {
-      const link = parent.links.get(id);
-      if (link && isAvailableState(link.state as CoordinationState)) waiting.delete(id);
-    }
-    const answered = (to: LinkState | null): boolean =>
-      to === null || (to !== 'pending' && to !== 'CONNECTING');
-    return waitForEvents(
-      kernel,
-      timers,
-      initWait(),
-      () => waiting.size === 0,
-      (event) => {
-        if (event.type === 'link' && event.nodeId === parentId && answered(event.to)) {
-          waiting.delete(event.childId);
-        }
-        return waiting.size === 0;
-      },
-    );
-  };
+  const recovery = (): RecoveryContext => ({
+    kernel,
+    timers,
+    initWaitMs: policy.timeouts.initMs + policy.retry.maxDelayMs,
+    endpointOf,
+    parentOf: (nodeId) => topology.get(nodeId)!.parentId,
+    client,
+    hostedUnder,
+  });
 
   const tree: CoordinationTree = {
     events$: kernel.events.asObservable(),
@@ -245,17 +212,7 @@ export function createCoordinationTree(options: CoordinationTreeOptions): Coordi
           `This tree is hosted under ${hostedUnder}: commands come from the process that runs the root.`,
         );
       }
-      if (typeof name !== 'string' || name === '') {
-        throw new TreeLifecycleError(
-          `A command needs a non-empty name; got ${JSON.stringify(name)}.`,
-        );
-      }
-      const timeoutMs = commandOptions.timeoutMs ?? policy.timeouts.commandMs;
-      if (typeof timeoutMs !== 'number' || !Number.isFinite(timeoutMs) || timeoutMs <= 0) {
-        throw new InvalidPolicyError(
-          `options.timeoutMs must be a finite duration > 0 (ms); got ${String(timeoutMs)}.`,
-        );
-      }
+      const timeoutMs = commandBudget(name, commandOptions.timeoutMs ?? policy.timeouts.commandMs);
       return client!.command(kernel.newId(), name, payload, timeoutMs);
     },
 
@@ -311,40 +268,7 @@ export function createCoordinationTree(options: CoordinationTreeOptions): Coordi
         throw new TreeLifecycleError(
           `${nodeId} is killed: revive it first, then recover its parent.`,
         );
-      const endpoint = endpointOf(nodeId);
-      let restarted: string[] = [];
-      const settled = (event: TreeEvent): boolean =>
-        event.type === 'transition' &&
-        event.nodeId === nodeId &&
-        (isAvailableState(event.to) || event.to === 'FAILED');
-      if (endpoint.state === 'CONNECTING') {
-        await waitForEvents(kernel, timers, initWait(), () => false, settled);
-      } else if (isAvailableState(endpoint.state)) {
-        restarted = endpoint.recover();
-        await waitForLinks(nodeId, restarted);
-      } else {
-        const parentId = topology.get(nodeId)!.parentId;
-        if (parentId === null && client === null) {
-          throw new TreeLifecycleError(
-            `${nodeId} is ${endpoint.state}; its parent ${hostedUnder!} runs in another process and re-initialises it.`,
-          );
-        }
-        if (parentId === null) {
-          const outcome = await client!.init(policy.timeouts.initMs);
-          if (outcome.ok && isAvailableState(outcome.state)) client!.superviseRoot();
-        } else {
-          if (!endpointOf(parentId).children.reinit(nodeId)) {
-            throw new TreeLifecycleError(
-              `${nodeId}'s parent ${parentId} is not connected (${endpointOf(parentId).state}), so it cannot re-initialise it: recover ${parentId} first.`,
-            );
-          }
-          await waitForEvents(kernel, timers, initWait(), () => false, settled);
-        }
-      }
-      const unavailable = [...endpoint.links.values()]
-        .filter((link) => !isAvailableState(link.state as CoordinationState))
-        .map((link) => link.childId);
-      return { nodeId, state: endpoint.state, restarted, unavailable };
+      return recoverNode(recovery(), nodeId);
     },
 
     async addNode(parentId, spec) {
@@ -368,7 +292,8 @@ export function createCoordinationTree(options: CoordinationTreeOptions): Coordi
         rejoin: false,
       });
       kernel.emit(() => ({ type: 'node', nodeId: spec.id, change: 'added', at: kernel.now() }));
-      if (isAvailableState(endpointOf(parentId).state)) await waitForLinks(parentId, [spec.id]);
+      if (isAvailableState(endpointOf(parentId).state))
+        await waitForLinks(recovery(), parentId, [spec.id]);
       const link = endpoints.get(parentId)?.links.get(spec.id);
       if (!link || !topology.has(spec.id)) {
         throw new TreeLifecycleError(`${spec.id} was removed while it was joining.`);
@@ -409,18 +334,7 @@ export function createCoordinationTree(options: CoordinationTreeOptions): Coordi
 
     shutdown(shutdownOptions = {}) {
       shutdownResult ??= (async () => {
-        const mode = shutdownOptions.mode ?? 'drain';
-        if (mode !== 'drain' && mode !== 'abort') {
-          throw new InvalidPolicyError(
-            `shutdown mode must be 'drain' or 'abort'; got ${String(mode)}.`,
-          );
-        }
-        const timeoutMs = shutdownOptions.timeoutMs ?? policy.timeouts.shutdownMs;
-        if (typeof timeoutMs !== 'number' || !Number.isFinite(timeoutMs) || timeoutMs <= 0) {
-          throw new InvalidPolicyError(
-            `shutdown timeoutMs must be a finite duration > 0 (ms); got ${String(timeoutMs)}.`,
-          );
-        }
+        const { mode, timeoutMs } = shutdownArguments(shutdownOptions, policy.timeouts.shutdownMs);
         const started = status !== 'created';
         status = 'shuttingDown';
         let forced = 0;
