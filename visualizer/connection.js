@@ -10,7 +10,7 @@ const MAX_DELAY_MS = 5_000;
 export class Connection {
   /**
    * @param {string} url
-   * @param {{ onMessage: (message: any) => void,
+   * @param {{ onMessage: (message: import('../src/viz/protocol.js').ServerMessage) => void,
    *   onStatus: (status: 'connecting' | 'connected' | 'reconnecting' | 'closed') => void }} handlers
    */
   constructor(url, handlers) {

@@ -25,11 +25,20 @@ function displayIndex(node) {
   return node.alive ? (STATE_INDEX.get(node.state) ?? 0) : FAILED_INDEX;
 }
 
+/**
+ * One node as the page keeps it: its snapshot fields, its place in the drawn tree, and counts
+ * of the nodes below it by state (`below`, indexed like STATES).
+ * @typedef {{ id: string, parentId: string | null, parent: ModelNode | null,
+ *   children: ModelNode[], depth: number, state: string, reason: string, alive: boolean,
+ *   remote: boolean, links: Record<string, string>, subtree: object, below: number[],
+ *   belowKilled: number, belowTotal: number }} ModelNode
+ */
+
 export class TreeModel {
-  /** @param {any} snapshot a TreeSnapshot */
+  /** @param {import('../src/runtime/treeTypes.js').TreeSnapshot} snapshot */
   constructor(snapshot) {
     this.at = snapshot.at;
-    /** @type {Map<string, any>} */
+    /** @type {Map<string, ModelNode>} */
     this.nodes = new Map();
     /** Nodes whose own drawing changed (state, alive, reason) since the last render. */
     this.changed = new Set();

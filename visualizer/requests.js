@@ -28,7 +28,7 @@ function describeValue(action, label, value) {
 export class Requests {
   /**
    * @param {{ last: HTMLElement, history: HTMLElement }} elements
-   * @param {{ send: (message: object) => boolean, onCommand: (value: any) => void,
+   * @param {{ send: (message: object) => boolean, onCommand: (value: unknown) => void,
    *   onSnapshotAnswered: () => void }} hooks
    */
   constructor(elements, hooks) {
