@@ -20,6 +20,7 @@ import {
 import { ChildLinks, type ChildLinksHost, type ChildSeed, type Link } from './ChildLinks.js';
 import { CommandEngine, type CommandHost } from './CommandEngine.js';
 import { Heartbeat } from '../health/Heartbeat.js';
+import { fromChild } from './childInbox.js';
 import { NodeShutdown } from './NodeShutdown.js';
 import { ParentReports } from './ParentReports.js';
 import { Timers } from './Timers.js';
@@ -129,43 +130,7 @@ export class NodeEndpoint implements CommandHost, ChildLinksHost {
       return kernel.drop(this.nodeId, 'stale-session', envelope);
     if (envelope.epoch < link.epoch) return kernel.drop(this.nodeId, 'stale-epoch', envelope);
     this.heartbeat.heard(link, kernel.now());
-    switch (envelope.kind) {
-      case 'COORD_READY':
-      case 'COORD_STATUS': {
-        const body = envelope.body;
-        const sync = 'sync' in body ? body.sync : undefined;
-        const incarnation = 'incarnation' in body ? body.incarnation : sync?.incarnation;
-        if (incarnation !== undefined) this.children.incarnationSeen(link, incarnation);
-        const wasAvailable = isAvailableState(link.state as CoordinationState);
-        this.children.reported(link, body.state, body.subtree);
-        if (sync) return this.commands.fanOut.onSync(link, sync);
-        if (!wasAvailable) this.commands.fanOut.childBack(link);
-        return;
-      }
-      case 'COORD_ACK':
-        if (this.children.acknowledged(link, envelope.body.ackOf)) return;
-        return this.commands.fanOut.onAck(link.childId, envelope.body.ackOf);
-      case 'COORD_ERROR':
-        if (envelope.body.code === 'NOT_INITIALIZED') {
-          // The child restarted fresh: nothing runs there, nothing to shut down.
-          this.children.set(link, 'DISCONNECTED');
-          this.children.finishRemoval(link);
-          this.shutdown?.childGone(link.childId);
-        } else if (envelope.body.scope === 'node' && envelope.body.commandId === undefined) {
-          // Its INIT failed: the next INIT round (or recovery round) tries again if retriable.
-          if (envelope.body.retriable) link.initAcked = false;
-          this.children.set(link, 'FAILED');
-        }
-        if (envelope.body.commandId !== undefined)
-          this.commands.fanOut.onChildError(link, envelope.body);
-        return;
-      case 'COORD_COMPLETE':
-        if (envelope.body.of === 'command')
-          return this.commands.fanOut.onChildComplete(link, envelope.body);
-        return this.onChildShutdownComplete(link, envelope.body.forced);
-      default:
-        return kernel.drop(this.nodeId, 'unknown-sender', envelope);
-    }
+    fromChild(this, link, envelope);
   };
 
   private fromParent(envelope: AnyEnvelope): void {
@@ -234,7 +199,13 @@ export class NodeEndpoint implements CommandHost, ChildLinksHost {
     }
   }
 
-  private onChildShutdownComplete(link: Link, forcedBelow: number): void {
+  /** A child is gone (restarted fresh): the shutdown waits for it no longer. */
+  childGone(childId: string): void {
+    this.shutdown?.childGone(childId);
+  }
+
+  /** A child answered SHUTDOWN (its removal's, or this node's own shutdown's). */
+  childShutdownComplete(link: Link, forcedBelow: number): void {
     if (link.removal) return this.children.finishRemoval(link);
     this.shutdown?.childCompleted(link.childId, forcedBelow);
   }
