@@ -30,6 +30,9 @@ export interface HeartbeatHost {
   probe(link: Link): void;
 }
 
+/** A heartbeat's body: empty, and the same object every time (bodies are never mutated). */
+const EMPTY_BODY: MessageBodies['COORD_HEARTBEAT'] = Object.freeze({});
+
 /** Phi below which a child counts as healthy (the interval may stretch). */
 const HEALTHY_PHI = 1;
 
@@ -119,7 +122,7 @@ export class Heartbeat {
       // A quiet child is pinged; so is a busy one that got nothing since the last round, for a
       // child watches its parent too (a hosted subtree gives a silent parent up).
       if (silent >= this.interval / 2 || link.sent === link.sentAtRound)
-        this.host.sendToChild(link, 'COORD_HEARTBEAT', {});
+        this.host.sendToChild(link, 'COORD_HEARTBEAT', EMPTY_BODY);
       link.sentAtRound = link.sent;
     }
     if (suspected) this.interval = Math.max(policy.minIntervalMs, this.interval / 2);

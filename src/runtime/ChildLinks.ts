@@ -14,7 +14,7 @@ import {
 } from '../../machines/index.js';
 import { firstEstimate, type ArrivalStats } from '../health/phiAccrual.js';
 import { childBudget } from '../policy/policy.js';
-import { addCounts, emptySubtree, type MutableSubtree } from './subtreeCounts.js';
+import { addCounts, emptySubtree, sameCounts, type MutableSubtree } from './subtreeCounts.js';
 import type { TimerHandle, Timers } from './Timers.js';
 import type { TreeKernel } from './TreeKernel.js';
 
@@ -78,6 +78,7 @@ export class ChildLinks {
   readonly links = new Map<string, Link>();
   /** Sum of the children's contributions to the node's subtree counts. */
   private readonly sum: MutableSubtree = emptySubtree();
+  private sumVersion = 0;
   private connectStartedAt = 0;
   private connectBudgetMs = 0;
 
@@ -101,6 +102,11 @@ export class ChildLinks {
     return this.sum;
   }
 
+  /** Changes whenever {@link childSum} may have changed. */
+  get childSumVersion(): number {
+    return this.sumVersion;
+  }
+
   /**
    * Changes a link's state (and the subtree it reported), keeping the counts; tells the node
    * when the state changed.
@@ -115,10 +121,16 @@ export class ChildLinks {
     if (from !== to) this.host.linkChanged(link, from, to);
   }
 
-  /** A child reported READY or STATUS. */
+  /**
+   * A child reported READY or STATUS. Most reports (heartbeat answers) repeat what the link
+   * holds: those change no count and tell nobody.
+   */
   reported(link: Link, state: CoordinationState, subtree: SubtreeCounts): void {
-    this.host.timers.clear(link.initTimer);
-    link.initTimer = null;
+    if (link.initTimer !== null) {
+      this.host.timers.clear(link.initTimer);
+      link.initTimer = null;
+    }
+    if (state === link.state && sameCounts(subtree, link.subtree)) return;
     this.set(link, state, subtree);
   }
 
@@ -330,6 +342,7 @@ export class ChildLinks {
 
   /** Adds or removes a link's contribution to the subtree counts (O(1)). */
   private account(link: Link, sign: 1 | -1): void {
+    this.sumVersion++;
     const sum = this.sum;
     sum.nodes += sign * link.subtree.nodes;
     sum.leaves += sign * link.subtree.leaves;

@@ -49,6 +49,13 @@ export class NodeEndpoint implements CommandHost, ChildLinksHost {
   private readonly reports = new ParentReports(this);
   /** Proxies of children that run in other processes, told every change of their link. */
   private readonly proxies = new Map<string, AnyActorRef>();
+  /** The last {@link subtree}, and the state and child counts it was built from. */
+  private subtreeCache: {
+    readonly version: number;
+    readonly state: CoordinationState;
+    readonly counts: SubtreeCounts;
+    status: MessageBodies['COORD_STATUS'] | null;
+  } | null = null;
   /** Clock time of the last envelope of the current session from the parent, ms. */
   private heardFromParentAt = 0;
   /** Called once this node has answered its parent's SHUTDOWN and stopped. */
@@ -177,13 +184,13 @@ export class NodeEndpoint implements CommandHost, ChildLinksHost {
       case 'COORD_COMMAND':
         return this.commands.onCommand(envelope);
       case 'COORD_HEARTBEAT':
+        this.sendToParent('COORD_STATUS', this.status());
+        return;
       case 'COORD_SYNC':
         this.sendToParent('COORD_STATUS', {
           state: this.state,
           subtree: this.subtree(),
-          ...(envelope.kind === 'COORD_SYNC'
-            ? { sync: this.commands.syncReport(this.incarnation, envelope.body.commandIds) }
-            : {}),
+          sync: this.commands.syncReport(this.incarnation, envelope.body.commandIds),
         });
         return;
       case 'COORD_SHUTDOWN':
@@ -306,12 +313,32 @@ export class NodeEndpoint implements CommandHost, ChildLinksHost {
     return isAvailableState(this.state) && this.shutdown === null && !this.dead;
   }
 
-  /** The node's subtree, counted by state, from its children's last reports. */
+  /**
+   * The node's subtree, counted by state, from its children's last reports. The same object
+   * until the counts change (heartbeat answers carry it as is), so never mutated.
+   */
   subtree(): SubtreeCounts {
+    const version = this.children.childSumVersion;
+    const cached = this.subtreeCache;
+    if (cached !== null && cached.version === version && cached.state === this.state)
+      return cached.counts;
     const sum = this.children.childSum;
     const byState = { ...sum.byState };
     byState[this.state]++;
-    return { nodes: 1 + sum.nodes, leaves: this.children.size === 0 ? 1 : sum.leaves, byState };
+    const counts = {
+      nodes: 1 + sum.nodes,
+      leaves: this.children.size === 0 ? 1 : sum.leaves,
+      byState,
+    };
+    this.subtreeCache = { version, state: this.state, counts, status: null };
+    return counts;
+  }
+
+  /** The answer to a heartbeat: state and subtree, the same object until either changes. */
+  private status(): MessageBodies['COORD_STATUS'] {
+    const subtree = this.subtree();
+    const cache = this.subtreeCache!;
+    return (cache.status ??= { state: this.state, subtree });
   }
 
   // ── failure and shutdown ──────────────────────────────────────────────────────────────

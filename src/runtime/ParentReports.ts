@@ -10,6 +10,7 @@ import {
   type MessageKind,
   type SubtreeCounts,
 } from '../../machines/index.js';
+import { sameCounts } from './subtreeCounts.js';
 
 /** Not in a session, answering INIT, in one, leaving. */
 export type JoinState = 'idle' | 'joining' | 'joined' | 'leaving';
@@ -31,7 +32,9 @@ export class ParentReports {
   /** Answered READY once in this session: the parent has a view of this subtree to keep current. */
   private everJoined = false;
   private scheduled = false;
-  private lastKey = '';
+  /** What the parent was last told. */
+  private lastState: CoordinationState | null = null;
+  private lastSubtree: SubtreeCounts | null = null;
 
   constructor(private readonly host: ParentReportsHost) {}
 
@@ -66,7 +69,8 @@ export class ParentReports {
         this.join = 'joined';
         this.everJoined = true;
         const subtree = host.subtree();
-        this.lastKey = statusKey(host.state, subtree);
+        this.lastState = host.state;
+        this.lastSubtree = subtree;
         host.sendToParent('COORD_READY', {
           state: host.state,
           subtree,
@@ -89,14 +93,10 @@ export class ParentReports {
     // subtree: its link is unavailable anyway, and its parent's counts stay true.
     if (this.join === 'leaving' || (this.join !== 'joined' && !this.everJoined)) return;
     const subtree = host.subtree();
-    const key = statusKey(host.state, subtree);
-    if (key === this.lastKey) return;
-    this.lastKey = key;
+    if (host.state === this.lastState && this.lastSubtree && sameCounts(subtree, this.lastSubtree))
+      return;
+    this.lastState = host.state;
+    this.lastSubtree = subtree;
     host.sendToParent('COORD_STATUS', { state: host.state, subtree });
   };
-}
-
-function statusKey(state: CoordinationState, subtree: SubtreeCounts): string {
-  const s = subtree.byState;
-  return `${state}|${subtree.nodes}|${subtree.leaves}|${s.SYNCHRONIZED}|${s.DEGRADED}|${s.CONNECTING}|${s.FAILED}|${s.DISCONNECTED}|${s.unreachable}`;
 }

@@ -1,7 +1,7 @@
 /**
  * Arithmetic on subtree counts (the roll-up a node reports to its parent).
  */
-import type { CoordinationState } from '../../machines/index.js';
+import type { CoordinationState, SubtreeCounts } from '../../machines/index.js';
 
 /** A subtree count under construction. */
 export interface MutableSubtree {
@@ -38,4 +38,21 @@ export function addCounts(
   a.DEGRADED += sign * b.DEGRADED;
   a.FAILED += sign * b.FAILED;
   a.unreachable += sign * b.unreachable;
+}
+
+/** Whether two subtree counts are equal, field by field. */
+export function sameCounts(a: SubtreeCounts, b: SubtreeCounts): boolean {
+  if (a === b) return true;
+  const x = a.byState;
+  const y = b.byState;
+  return (
+    a.nodes === b.nodes &&
+    a.leaves === b.leaves &&
+    x.SYNCHRONIZED === y.SYNCHRONIZED &&
+    x.DEGRADED === y.DEGRADED &&
+    x.CONNECTING === y.CONNECTING &&
+    x.FAILED === y.FAILED &&
+    x.DISCONNECTED === y.DISCONNECTED &&
+    x.unreachable === y.unreachable
+  );
 }
