@@ -22,10 +22,19 @@ import {
 import { decide, EMPTY_COUNTS, type Decision } from './supervision.js';
 import { supervisorMachine } from './supervisor.machine.js';
 
-const initialDecision = (childCount: number): Decision => ({
+/** A leaf's decision, which never changes: one frozen object shared by every leaf. */
+const LEAF_DECISION: Decision = Object.freeze({
   ...decide(EMPTY_COUNTS, { maxUnavailable: 0, minAvailable: 0 }),
-  allReady: childCount === 0,
+  allReady: true,
 });
+
+const initialDecision = (childCount: number): Decision =>
+  childCount === 0
+    ? LEAF_DECISION
+    : { ...decide(EMPTY_COUNTS, { maxUnavailable: 0, minAvailable: 0 }), allReady: false };
+
+/** A leaf's child actors: none, and the same frozen object for every leaf. */
+const NO_CHILD_ACTORS: Record<string, AnyActorRef> = Object.freeze({});
 
 const notShuttingDown = ({ context }: { context: NodeContext }): boolean =>
   context.shutdown === null;
@@ -183,7 +192,7 @@ export const nodeMachine = setup({
   id: 'node',
   context: ({ input, spawn }) => {
     const kids = input.shape.children ?? [];
-    const children: Record<string, AnyActorRef> = {};
+    const children: Record<string, AnyActorRef> = kids.length === 0 ? NO_CHILD_ACTORS : {};
     for (const shape of kids) {
       children[shape.id] = spawn(shape.remote === true ? 'remote' : 'node', {
         id: shape.id,

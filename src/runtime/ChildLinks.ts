@@ -73,11 +73,19 @@ export interface ChildLinksHost {
   awaitedFrom(childId: string): string[];
 }
 
+/** What a node without children has: no links, and nothing in its children's counts. */
+const NO_LINKS: ReadonlyMap<string, Link> = new Map();
+const NO_CHILDREN: Readonly<MutableSubtree> = Object.freeze({
+  ...emptySubtree(),
+  byState: Object.freeze(emptySubtree().byState),
+});
+
 /** The links of one coordinator. */
 export class ChildLinks {
-  readonly links = new Map<string, Link>();
-  /** Sum of the children's contributions to the node's subtree counts. */
-  private readonly sum: MutableSubtree = emptySubtree();
+  /** Built on the first link: a leaf has none. */
+  private linksImpl: Map<string, Link> | null = null;
+  /** Sum of the children's contributions to the node's subtree counts (built with the links). */
+  private sumImpl: MutableSubtree | null = null;
   private sumVersion = 0;
   private connectStartedAt = 0;
   private connectBudgetMs = 0;
@@ -89,17 +97,22 @@ export class ChildLinks {
     for (const seed of seeds) this.add(this.newLink(seed));
   }
 
+  /** The links by child id. */
+  get links(): ReadonlyMap<string, Link> {
+    return this.linksImpl ?? NO_LINKS;
+  }
+
   get size(): number {
-    return this.links.size;
+    return this.linksImpl === null ? 0 : this.linksImpl.size;
   }
 
   get(childId: string): Link | undefined {
-    return this.links.get(childId);
+    return this.linksImpl?.get(childId);
   }
 
   /** The children's part of the node's subtree counts. */
   get childSum(): Readonly<MutableSubtree> {
-    return this.sum;
+    return this.sumImpl ?? NO_CHILDREN;
   }
 
   /** Changes whenever {@link childSum} may have changed. */
@@ -257,7 +270,7 @@ export class ChildLinks {
     if (!link) return undefined;
     this.host.timers.clear(link.initTimer);
     this.finishRemoval(link);
-    this.links.delete(childId);
+    this.linksImpl?.delete(childId);
     this.account(link, -1);
     this.host.linkChanged(link, link.state, null);
     this.host.subtreeChanged();
@@ -329,7 +342,7 @@ export class ChildLinks {
   }
 
   private add(link: Link): void {
-    this.links.set(link.childId, link);
+    (this.linksImpl ??= new Map()).set(link.childId, link);
     this.account(link, 1);
   }
 
@@ -343,7 +356,7 @@ export class ChildLinks {
   /** Adds or removes a link's contribution to the subtree counts (O(1)). */
   private account(link: Link, sign: 1 | -1): void {
     this.sumVersion++;
-    const sum = this.sum;
+    const sum = (this.sumImpl ??= emptySubtree());
     sum.nodes += sign * link.subtree.nodes;
     sum.leaves += sign * link.subtree.leaves;
     if (link.state === 'unreachable') sum.byState.unreachable += sign * link.subtree.nodes;

@@ -47,9 +47,10 @@ export interface CommandHost {
 
 /** One node's commands. */
 export class CommandEngine {
-  private readonly running = new Map<string, Running>();
+  /** Built on first use, like the other collections: most nodes of a big tree stay idle. */
+  private runningImpl: Map<string, Running> | null = null;
   private readonly queue: { spec: CommandSpec; receivedAt: number }[] = [];
-  private readonly queued = new Set<string>();
+  private queuedImpl: Set<string> | null = null;
   private readonly memory = new DedupMemory();
   /** Built on first use: a leaf never fans out. */
   private fanOutImpl: CommandFanOut | null = null;
@@ -57,6 +58,16 @@ export class CommandEngine {
   private draining = false;
 
   constructor(private readonly host: CommandHost) {}
+
+  /** Commands in flight here, by id. */
+  private get running(): Map<string, Running> {
+    return (this.runningImpl ??= new Map());
+  }
+
+  /** Ids of the commands waiting in `queue`. */
+  private get queued(): Set<string> {
+    return (this.queuedImpl ??= new Set());
+  }
 
   /** The coordinator's side: fan-out to children, their answers, reconciliation. */
   get fanOut(): CommandFanOut {
@@ -68,7 +79,7 @@ export class CommandEngine {
 
   /** Nothing running or queued. */
   get idle(): boolean {
-    return this.running.size === 0 && this.queue.length === 0;
+    return (this.runningImpl === null || this.runningImpl.size === 0) && this.queue.length === 0;
   }
 
   // ── from the parent ───────────────────────────────────────────────────────────────────
@@ -91,7 +102,7 @@ export class CommandEngine {
       const reply = this.memory.replyOf(spec.commandId);
       return reply ? this.reply(reply) : this.emit('duplicate', spec);
     }
-    if (this.running.has(spec.commandId) || this.queued.has(spec.commandId)) return;
+    if (this.runningImpl?.has(spec.commandId) || this.queuedImpl?.has(spec.commandId)) return;
     this.emit('received', spec);
     if (!this.accepting || !isAvailableState(this.host.state)) {
       const code = this.accepting ? 'NOT_READY' : 'SHUTTING_DOWN';

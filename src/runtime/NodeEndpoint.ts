@@ -43,12 +43,13 @@ export class NodeEndpoint implements CommandHost, ChildLinksHost {
   private session: string | null = null;
   private parentEpoch = 0;
   private seq = 0;
-  private readonly heartbeat: Heartbeat;
+  /** Built once the node has a child to watch. */
+  private heartbeatImpl: Heartbeat | null = null;
   /** Set once shutting down. */
   private shutdown: NodeShutdown | null = null;
   private readonly reports = new ParentReports(this);
   /** Proxies of children that run in other processes, told every change of their link. */
-  private readonly proxies = new Map<string, AnyActorRef>();
+  private proxies: Map<string, AnyActorRef> | null = null;
   /** The last {@link subtree}, and the state and child counts it was built from. */
   private subtreeCache: {
     readonly version: number;
@@ -69,7 +70,6 @@ export class NodeEndpoint implements CommandHost, ChildLinksHost {
   ) {
     this.incarnation = kernel.newId();
     this.timers = new Timers(kernel.clock);
-    this.heartbeat = new Heartbeat(this);
     this.commands = new CommandEngine(this);
     this.children = new ChildLinks(this, seeds);
   }
@@ -93,7 +93,7 @@ export class NodeEndpoint implements CommandHost, ChildLinksHost {
 
   /** A remote child's proxy started: keep it told of the child's link. */
   attachProxy(childId: string, proxy: AnyActorRef): void {
-    this.proxies.set(childId, proxy);
+    (this.proxies ??= new Map()).set(childId, proxy);
     const state = this.children.get(childId)?.state;
     if (state !== undefined) proxy.send({ type: 'remote.state', state });
   }
@@ -217,6 +217,11 @@ export class NodeEndpoint implements CommandHost, ChildLinksHost {
     this.shutdown?.childCompleted(link.childId, forcedBelow);
   }
 
+  /** The children's heartbeat. */
+  private get heartbeat(): Heartbeat {
+    return (this.heartbeatImpl ??= new Heartbeat(this));
+  }
+
   // ── links ─────────────────────────────────────────────────────────────────────────────
 
   /** The links as a map, for the command engine and the heartbeat. */
@@ -232,8 +237,8 @@ export class NodeEndpoint implements CommandHost, ChildLinksHost {
 
   /** A link changed: tell the supervisor, the event stream, the command engine, the shutdown. */
   linkChanged(link: Link, from: LinkState | null, to: LinkState | null): void {
-    if (to !== null) this.proxies.get(link.childId)?.send({ type: 'remote.state', state: to });
-    else this.proxies.delete(link.childId);
+    if (to !== null) this.proxies?.get(link.childId)?.send({ type: 'remote.state', state: to });
+    else this.proxies?.delete(link.childId);
     this.supervisor?.send({
       type: 'link.changed',
       childId: link.childId,
@@ -255,7 +260,7 @@ export class NodeEndpoint implements CommandHost, ChildLinksHost {
     if (to === null || to === 'DISCONNECTED' || to === 'FAILED')
       this.commands.fanOut.onChildLost(link);
     if (to === null || to === 'unreachable') this.shutdown?.childGone(link.childId);
-    if (to === null && this.children.size === 0) this.heartbeat.stop();
+    if (to === null && this.children.size === 0) this.heartbeatImpl?.stop();
   }
 
   linksReset(counts: LinkCounts): void {
@@ -303,8 +308,9 @@ export class NodeEndpoint implements CommandHost, ChildLinksHost {
         at: this.kernel.now(),
       }));
     }
-    if (this.coordinating()) this.heartbeat.begin();
-    else this.heartbeat.stop();
+    if (this.coordinating()) {
+      if (this.children.size > 0) this.heartbeat.begin();
+    } else this.heartbeatImpl?.stop();
     this.reports.changed();
   }
 
@@ -345,7 +351,7 @@ export class NodeEndpoint implements CommandHost, ChildLinksHost {
 
   /** After a failure: fail in-flight commands, stop heartbeats. */
   async cleanup(): Promise<void> {
-    this.heartbeat.stop();
+    this.heartbeatImpl?.stop();
     this.commands.abortAll('NODE_FAILED', `${this.nodeId} failed: ${this.reason}`);
     this.children.clearInitTimers();
     await Promise.resolve();
@@ -361,7 +367,7 @@ export class NodeEndpoint implements CommandHost, ChildLinksHost {
       idle: () => this.commands.idle,
       done: () => this.actor?.send({ type: 'shutdown.done' }),
     });
-    this.heartbeat.stop();
+    this.heartbeatImpl?.stop();
     this.commands.beginShutdown(mode);
     this.shutdown.begin(mode, timeoutMs);
   }

@@ -57,10 +57,10 @@ export class ParentReports {
   changed(): void {
     if (this.scheduled || this.host.dead) return;
     this.scheduled = true;
-    queueMicrotask(this.flush);
+    queueMicrotask(() => this.flush());
   }
 
-  private readonly flush = (): void => {
+  private flush(): void {
     this.scheduled = false;
     const host = this.host;
     if (host.dead) return;
@@ -98,5 +98,5 @@ export class ParentReports {
     this.lastState = host.state;
     this.lastSubtree = subtree;
     host.sendToParent('COORD_STATUS', { state: host.state, subtree });
-  };
+  }
 }
