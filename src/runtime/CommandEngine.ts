@@ -55,6 +55,7 @@ export class CommandEngine {
   /** Built on first use: a leaf never fans out. */
   private fanOutImpl: CommandFanOut | null = null;
   private accepting = true;
+  private dequeuing = false;
   private draining = false;
 
   constructor(private readonly host: CommandHost) {}
@@ -128,13 +129,22 @@ export class CommandEngine {
 
   private start(spec: CommandSpec, receivedAt: number): void {
     const now = this.host.kernel.now();
-    const run = newRunning(spec, receivedAt);
+    const leaf = this.host.links.size === 0;
+    const run = newRunning(spec, receivedAt, leaf);
     this.running.set(spec.commandId, run);
+    // A leaf whose handler answers at once needs no deadline timer (nor does a big tree's
+    // round need one per leaf): it is armed when the handler goes asynchronous or retries.
+    if (leaf) return this.runHandler(run);
+    this.armDeadline(run, now);
+    this.fanOut.forward(run);
+  }
+
+  private armDeadline(run: Running, now: number): void {
+    if (run.deadlineArmed) return;
+    run.deadlineArmed = true;
     run.timers.push(
       this.host.timers.set(() => this.onDeadline(run), Math.max(0, run.deadlineAt - now)),
     );
-    if (this.host.links.size === 0) this.runHandler(run);
-    else this.fanOut.forward(run);
   }
 
   // ── leaf: the user's handler ──────────────────────────────────────────────────────────
@@ -148,9 +158,10 @@ export class CommandEngine {
       attempt: run.attempt,
       deadline: run.deadlineAt,
     };
-    void invokeHandler(kernel, nodeId, run.spec, context).then((outcome) =>
-      this.onHandlerDone(run, outcome),
-    );
+    const outcome = invokeHandler(kernel, nodeId, run.spec, context);
+    if (!(outcome instanceof Promise)) return this.onHandlerDone(run, outcome);
+    this.armDeadline(run, kernel.now());
+    void outcome.then((settled) => this.onHandlerDone(run, settled));
   }
 
   private onHandlerDone(run: Running, outcome: HandlerOutcome): void {
@@ -164,6 +175,7 @@ export class CommandEngine {
     const error = describeError(outcome.error);
     const delay = handlerRetryDelay(this.host.kernel, error, run.attempt, run.deadlineAt);
     if (delay !== null) {
+      this.armDeadline(run, this.host.kernel.now());
       run.timers.push(this.host.timers.set(() => this.runHandler(run), delay));
       return;
     }
@@ -254,12 +266,22 @@ export class CommandEngine {
     this.host.sendToParent(reply.kind, reply.body);
   }
 
+  /**
+   * Starts queued commands while there is room. Not re-entered: a handler that answers at once
+   * finishes inside `start`, and the loop here, not a deeper call, starts the next one.
+   */
   private dequeue(): void {
-    const max = this.host.kernel.policy.concurrency.maxInFlight;
-    while (this.running.size < max && this.queue.length > 0) {
-      const { spec, receivedAt } = this.queue.shift()!;
-      this.queued.delete(spec.commandId);
-      this.start(spec, receivedAt);
+    if (this.dequeuing) return;
+    this.dequeuing = true;
+    try {
+      const max = this.host.kernel.policy.concurrency.maxInFlight;
+      while (this.running.size < max && this.queue.length > 0) {
+        const { spec, receivedAt } = this.queue.shift()!;
+        this.queued.delete(spec.commandId);
+        this.start(spec, receivedAt);
+      }
+    } finally {
+      this.dequeuing = false;
     }
   }
 

@@ -9,13 +9,16 @@ import type { TreeKernel } from './TreeKernel.js';
 export type HandlerOutcome =
   { readonly ok: true; readonly value: unknown } | { readonly ok: false; readonly error: unknown };
 
-/** Calls the handler once; never throws. */
+/**
+ * Calls the handler once; never throws. A handler that returns (or throws) synchronously has
+ * its outcome now; one that returns a promise, when it settles.
+ */
 export function invokeHandler(
   kernel: TreeKernel,
   nodeId: string,
   spec: CommandSpec,
   run: { readonly signal: () => AbortSignal; readonly attempt: number; readonly deadline: number },
-): Promise<HandlerOutcome> {
+): HandlerOutcome | Promise<HandlerOutcome> {
   kernel.stats.handlerRuns++;
   const command = { id: spec.commandId, name: spec.name, payload: spec.payload };
   const context = {
@@ -26,17 +29,25 @@ export function invokeHandler(
       return run.signal();
     },
   };
-  let result: Promise<unknown>;
+  let value: unknown;
   try {
-    result = Promise.resolve(kernel.handler(command, context));
+    value = kernel.handler(command, context);
   } catch (error) {
     // The handler threw synchronously; keep whatever it threw, Error or not.
-    // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors
-    result = Promise.reject(error);
+    return { ok: false, error };
   }
-  return result.then(
-    (value) => ({ ok: true, value }),
+  if (!isThenable(value)) return { ok: true, value };
+  return Promise.resolve(value).then(
+    (settled) => ({ ok: true, value: settled }),
     (error: unknown) => ({ ok: false, error }),
+  );
+}
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return (
+    (typeof value === 'object' || typeof value === 'function') &&
+    value !== null &&
+    typeof (value as { then?: unknown }).then === 'function'
   );
 }
 

@@ -27,25 +27,36 @@ export interface Running {
   abortReason: Error | null;
   /** A leaf's handler runs so far. */
   attempt: number;
+  /** The deadline timer is set (a leaf sets it only once its handler goes asynchronous). */
+  deadlineArmed: boolean;
   /** Envelopes this command travelled in, awaiting acknowledgement. */
   readonly batchIds: string[];
 }
 
-/** A command received at `receivedAt` (ms), nothing settled yet. */
-export function newRunning(spec: CommandSpec, receivedAt: number): Running {
+/** The children a leaf's run waits for: none. Shared by every leaf run, so it refuses adds. */
+class NoChildren extends Set<string> {
+  override add(childId: string): this {
+    throw new Error(`a leaf's command waits for no child (asked to wait for ${childId})`);
+  }
+}
+const NO_CHILDREN: Set<string> = new NoChildren();
+
+/** A command received at `receivedAt` (ms), nothing settled yet; a `leaf` runs the handler. */
+export function newRunning(spec: CommandSpec, receivedAt: number, leaf = false): Running {
   return {
     spec,
     receivedAt,
     deadlineAt: receivedAt + spec.timeoutMs,
     timers: [],
-    waiting: new Set(),
-    unacked: new Set(),
+    waiting: leaf ? NO_CHILDREN : new Set(),
+    unacked: leaf ? NO_CHILDREN : new Set(),
     counts: { completed: 0, failed: 0, skipped: 0, timedOut: 0 },
     outcomes: [],
     leaf: false,
     controller: null,
     abortReason: null,
     attempt: 0,
+    deadlineArmed: false,
     batchIds: [],
   };
 }
