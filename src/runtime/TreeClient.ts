@@ -274,12 +274,10 @@ export class TreeClient {
     this.timers.clear(pending.timer);
     const status = statusOf(body.counts);
     this.emitCommand('finished', commandId, pending.name, status);
-    pending.resolve({
-      commandId,
-      status,
-      counts: { ...body.counts },
-      outcomes: new Map(body.outcomes),
-    });
+    const counts = { ...body.counts };
+    outcomeMap(body.outcomes, (outcomes) =>
+      pending.resolve({ commandId, status, counts, outcomes }),
+    );
   }
 
   private emitCommand(
@@ -313,4 +311,27 @@ export class TreeClient {
       body,
     } as AnyEnvelope);
   }
+}
+
+/** Outcomes copied into a result's map per turn of the event loop. */
+const OUTCOME_SLICE = 20_000;
+
+/**
+ * The outcomes as a map, handed to `done`: at once for most results; a bigger one (a command
+ * to 100 000 leaves) is built in slices, so that the event loop keeps turning meanwhile.
+ */
+export function outcomeMap(
+  entries: readonly (readonly [string, Outcome])[],
+  done: (outcomes: Map<string, Outcome>) => void,
+): void {
+  if (entries.length <= OUTCOME_SLICE) return done(new Map(entries));
+  const outcomes = new Map<string, Outcome>();
+  let next = 0;
+  const slice = (): void => {
+    const end = Math.min(entries.length, next + OUTCOME_SLICE);
+    for (; next < end; next++) outcomes.set(entries[next]![0], entries[next]![1]);
+    if (next < entries.length) setImmediate(slice);
+    else done(outcomes);
+  };
+  slice();
 }
