@@ -18,6 +18,9 @@ export interface RoundSide {
 
 const gcHook = (globalThis as { gc?: () => void }).gc;
 
+/** Wait after a forced GC before a timed round, ms. */
+const GC_SETTLE_MS = 100;
+
 /** True when the process runs with --expose-gc, so heap figures are after a full GC. */
 export const canGc = gcHook !== undefined;
 
@@ -86,10 +89,11 @@ export interface RoundFigures {
  * Runs `warmup` untimed rounds and then `rounds` timed rounds of every side, alternating
  * sides round by round so that whatever else slows the machine meanwhile hits every side
  * alike. Each cycle starts one side further (a, b, c, b, c, a, c, a, b, ...), so that no side
- * always runs right after the same other one. Before every round, a full GC (untimed), so that no side
- * pays for garbage another left behind. Around each timed round an event-loop delay histogram
- * is enabled (1 ms resolution), armed by a short sleep before the round and read after a
- * short sleep behind it, so that a block at the very end of the round is recorded too.
+ * always runs right after the same other one. Before every round, a full GC (untimed), so that
+ * no side pays for garbage another left behind, and 100 ms for its sweeping to finish. Around
+ * each timed round an event-loop delay histogram is enabled (1 ms resolution), armed by a
+ * short sleep before the round and read after a short sleep behind it, so that a block at the
+ * very end of the round is recorded too.
  * A round that throws fails the bench.
  */
 export async function interleavedRounds(
@@ -114,6 +118,9 @@ export async function interleavedRounds(
       const s = (i + k) % sides.length;
       const side = sides[s]!;
       collect();
+      // The forced GC leaves sweeping behind, done on later allocations: let it finish, so that
+      // the bench's own GC does not show as a block in the round (worst for the biggest heap).
+      await sleep(GC_SETTLE_MS);
       // A fresh histogram per round: a re-enabled one would record the gap since it was
       // disabled (the other sides' rounds) as its first delay.
       const histogram = monitorEventLoopDelay({ resolution: 1 });

@@ -11,7 +11,7 @@ export interface InProcessTransportOptions {
   readonly sliceSize?: number;
   /**
    * Longest a slice of deliveries may run before yielding to the event loop, ms (checked every
-   * 64 envelopes), so that timers and I/O run on time during a large fan-out. Default 10.
+   * 64 envelopes), so that timers and I/O run on time during a large fan-out. Default 5.
    */
   readonly sliceMs?: number;
   /** Called for an envelope whose target has no inbox. */
@@ -35,7 +35,7 @@ export class InProcessTransport implements Transport {
 
   constructor(private readonly options: InProcessTransportOptions = {}) {
     this.sliceSize = options.sliceSize ?? 5_000;
-    this.sliceMs = options.sliceMs ?? 10;
+    this.sliceMs = options.sliceMs ?? 5;
   }
 
   attach(nodeId: string, inbox: Inbox): () => void {
