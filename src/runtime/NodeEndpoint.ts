@@ -21,6 +21,7 @@ import { ChildLinks, type ChildLinksHost, type ChildSeed, type Link } from './Ch
 import { CommandEngine, type CommandHost } from './CommandEngine.js';
 import { Heartbeat } from '../health/Heartbeat.js';
 import { fromChild } from './childInbox.js';
+import { leafReport } from './subtreeCounts.js';
 import { NodeShutdown } from './NodeShutdown.js';
 import { ParentReports } from './ParentReports.js';
 import { Timers } from './Timers.js';
@@ -324,6 +325,7 @@ export class NodeEndpoint implements CommandHost, ChildLinksHost {
    * until the counts change (heartbeat answers carry it as is), so never mutated.
    */
   subtree(): SubtreeCounts {
+    if (this.children.size === 0) return leafReport(this.state).subtree;
     const version = this.children.childSumVersion;
     const cached = this.subtreeCache;
     if (cached !== null && cached.version === version && cached.state === this.state)
@@ -342,6 +344,7 @@ export class NodeEndpoint implements CommandHost, ChildLinksHost {
 
   /** The answer to a heartbeat: state and subtree, the same object until either changes. */
   private status(): MessageBodies['COORD_STATUS'] {
+    if (this.children.size === 0) return leafReport(this.state);
     const subtree = this.subtree();
     const cache = this.subtreeCache!;
     return (cache.status ??= { state: this.state, subtree });

@@ -1,7 +1,11 @@
 /**
  * Arithmetic on subtree counts (the roll-up a node reports to its parent).
  */
-import type { CoordinationState, SubtreeCounts } from '../../machines/index.js';
+import {
+  COORDINATION_STATES,
+  type CoordinationState,
+  type SubtreeCounts,
+} from '../../machines/index.js';
 
 /** A subtree count under construction. */
 export interface MutableSubtree {
@@ -55,4 +59,27 @@ export function sameCounts(a: SubtreeCounts, b: SubtreeCounts): boolean {
     x.DISCONNECTED === y.DISCONNECTED &&
     x.unreachable === y.unreachable
   );
+}
+
+/** A childless node's report in one state: its subtree counts, in a heartbeat answer's shape. */
+export interface LeafReport {
+  readonly state: CoordinationState;
+  readonly subtree: SubtreeCounts;
+}
+
+/** Every childless node's report, by state: frozen, shared by all leaves of every tree. */
+const LEAF_REPORTS = new Map<CoordinationState, LeafReport>(
+  COORDINATION_STATES.map((state) => {
+    const subtree = emptySubtree();
+    subtree.nodes = 1;
+    subtree.leaves = 1;
+    subtree.byState[state] = 1;
+    Object.freeze(subtree.byState);
+    return [state, Object.freeze({ state, subtree: Object.freeze(subtree) })];
+  }),
+);
+
+/** A childless node's counts and heartbeat answer in `state` (the same object every time). */
+export function leafReport(state: CoordinationState): LeafReport {
+  return LEAF_REPORTS.get(state)!;
 }

@@ -1,6 +1,7 @@
 /**
  * What an idle tree's heartbeats cost: an answer that repeats what the parent knows changes no
- * count and is the same body object each time; a change makes a new one.
+ * count and is the same body object each time (one for all leaves in a state); a change makes a
+ * new one.
  */
 import { describe, expect, it } from 'vitest';
 import { FilteringTransport } from '../../helpers/FilteringTransport.js';
@@ -40,6 +41,24 @@ describe('quiet links', () => {
       state: 'DEGRADED',
       subtree: { nodes: 4, byState: { DEGRADED: 1, SYNCHRONIZED: 2, unreachable: 1 } },
     });
+    await settle(t.clock, t.tree.shutdown());
+  });
+
+  it('should answer for every leaf in the same state with one shared, frozen body', async () => {
+    // Arrange
+    const transport = new FilteringTransport();
+    const t = createTestTree({ transport, spec });
+    await settle(t.clock, t.tree.start());
+    // Act
+    await advance(t.clock, 2_000);
+    // Assert
+    const bodies = ['x', 'y', 'z'].map((leaf) => statusFrom(transport, leaf).at(-1)!.body);
+    expect(new Set(bodies).size).toBe(1);
+    expect(bodies[0]).toEqual({
+      state: 'SYNCHRONIZED',
+      subtree: { nodes: 1, leaves: 1, byState: expect.objectContaining({ SYNCHRONIZED: 1 }) },
+    });
+    expect(Object.isFrozen(bodies[0])).toBe(true);
     await settle(t.clock, t.tree.shutdown());
   });
 
