@@ -14,6 +14,7 @@ export {
 } from './node.types.js';
 export {
   supervisorMachine,
+  type LinkChange,
   type RestartBudget,
   type SupervisorContext,
   type SupervisorEvent,

@@ -28,15 +28,19 @@ export interface SupervisorInput {
   readonly restartBudget: RestartBudget;
 }
 
+/** One child's link changed (`from: null` added, `to: null` removed). */
+export interface LinkChange {
+  readonly childId: string;
+  readonly from: LinkState | null;
+  readonly to: LinkState | null;
+  readonly critical: boolean;
+}
+
 /** Events a supervisor accepts. */
 export type SupervisorEvent =
-  | {
-      readonly type: 'link.changed';
-      readonly childId: string;
-      readonly from: LinkState | null;
-      readonly to: LinkState | null;
-      readonly critical: boolean;
-    }
+  | ({ readonly type: 'link.changed' } & LinkChange)
+  /** Several changes at once, in order (the runtime sends a tick's changes together). */
+  | { readonly type: 'links.changed'; readonly changes: readonly LinkChange[] }
   | { readonly type: 'links.reset'; readonly counts: LinkCounts }
   | { readonly type: 'restart.request' }
   | { readonly type: 'restart.expired'; readonly generation: number }
@@ -98,8 +102,12 @@ export const supervisorMachine = setup({
   },
   actions: {
     applyLinkChange: assign({
-      counts: ({ context, event }) =>
-        event.type === 'link.changed' ? applyLinkChange(context.counts, event) : context.counts,
+      counts: ({ context, event }) => {
+        if (event.type === 'link.changed') return applyLinkChange(context.counts, event);
+        if (event.type === 'links.changed')
+          return event.changes.reduce(applyLinkChange, context.counts);
+        return context.counts;
+      },
     }),
     resetLinks: assign(({ context, event }) =>
       event.type === 'links.reset'
@@ -153,6 +161,7 @@ export const supervisorMachine = setup({
       always: { guard: 'decisionChanged', actions: ['adoptDecision', 'reportDecision'] },
       on: {
         'link.changed': { actions: 'applyLinkChange' },
+        'links.changed': { actions: 'applyLinkChange' },
         'links.reset': { actions: 'resetLinks' },
         'budget.reset': { actions: 'resetBudget' },
         'restart.request': [

@@ -165,7 +165,9 @@ export class ChildLinks {
   reset(initBudgetMs: number): void {
     this.connectStartedAt = this.host.kernel.now();
     this.connectBudgetMs = initBudgetMs;
-    for (const link of this.links.values()) {
+    // A node that never had a child has no supervisor to tell.
+    if (this.linksImpl === null) return;
+    for (const link of this.linksImpl.values()) {
       const from = link.state;
       link.epoch++;
       this.account(link, -1);

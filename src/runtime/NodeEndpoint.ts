@@ -10,6 +10,7 @@ import {
   PROTOCOL_VERSION,
   type AnyEnvelope,
   type CoordinationState,
+  type LinkChange,
   type LinkCounts,
   type LinkState,
   type MessageBodies,
@@ -58,6 +59,8 @@ export class NodeEndpoint implements CommandHost, ChildLinksHost {
     readonly counts: SubtreeCounts;
     status: MessageBodies['COORD_STATUS'] | null;
   } | null = null;
+  /** Link changes not yet told to the supervisor (sent at the end of the tick). */
+  private linkChanges: LinkChange[] | null = null;
   /** Clock time of the last envelope of the current session from the parent, ms. */
   private heardFromParentAt = 0;
   /** Called once this node has answered its parent's SHUTDOWN and stopped. */
@@ -240,13 +243,7 @@ export class NodeEndpoint implements CommandHost, ChildLinksHost {
   linkChanged(link: Link, from: LinkState | null, to: LinkState | null): void {
     if (to !== null) this.proxies?.get(link.childId)?.send({ type: 'remote.state', state: to });
     else this.proxies?.delete(link.childId);
-    this.supervisor?.send({
-      type: 'link.changed',
-      childId: link.childId,
-      from,
-      to,
-      critical: link.critical,
-    });
+    this.tellSupervisor({ childId: link.childId, from, to, critical: link.critical });
     this.kernel.emit(() => ({
       type: 'link',
       nodeId: this.nodeId,
@@ -265,7 +262,29 @@ export class NodeEndpoint implements CommandHost, ChildLinksHost {
   }
 
   linksReset(counts: LinkCounts): void {
+    this.flushLinkChanges();
     this.supervisor?.send({ type: 'links.reset', counts });
+  }
+
+  /**
+   * Link changes reach the supervisor together at the end of the tick, in order: a start's
+   * READYs, or a partition's suspicions, cost the statechart one event rather than one each.
+   */
+  private tellSupervisor(change: LinkChange): void {
+    if (this.supervisor === null) return;
+    if (this.linkChanges !== null) {
+      this.linkChanges.push(change);
+      return;
+    }
+    this.linkChanges = [change];
+    queueMicrotask(() => this.flushLinkChanges());
+  }
+
+  private flushLinkChanges(): void {
+    const changes = this.linkChanges;
+    if (changes === null) return;
+    this.linkChanges = null;
+    if (!this.dead) this.supervisor?.send({ type: 'links.changed', changes });
   }
 
   subtreeChanged(): void {

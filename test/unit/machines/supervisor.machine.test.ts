@@ -83,6 +83,33 @@ describe('supervisorMachine', () => {
     ]);
   });
 
+  it('should apply a batch of link changes in order and decide once, on the counts they leave', () => {
+    // Arrange
+    const { send, decisions } = harness();
+    send(reset({ total: 3, pending: 3, available: 0, unavailable: 0 }));
+    const change = (childId: string, from: string, to: string) => ({
+      childId,
+      from,
+      to,
+      critical: false,
+    });
+    // Act: three children ready, then one suspected, in one event
+    send({
+      type: 'links.changed',
+      changes: [
+        change('a', 'pending', 'SYNCHRONIZED'),
+        change('b', 'pending', 'SYNCHRONIZED'),
+        change('c', 'pending', 'SYNCHRONIZED'),
+        change('c', 'SYNCHRONIZED', 'unreachable'),
+      ],
+    });
+    // Assert: no decision for the intermediate all-ready counts; DEGRADED with 1 unavailable
+    expect(decisions()).toEqual([
+      expect.objectContaining({ state: 'SYNCHRONIZED', allReady: false }),
+      expect.objectContaining({ state: 'DEGRADED', allReady: false, recoverable: true }),
+    ]);
+  });
+
   it('should grant restarts within the budget and decide FAILED past it', () => {
     const { send, reports, decisions } = harness(2, 1_000);
     send(reset({ total: 2, pending: 0, available: 1, unavailable: 1 }));
