@@ -93,7 +93,14 @@ export function handlerRetryDelay(
   return kernel.now() + delay < deadlineAt ? delay : null;
 }
 
-/** A leaf's answer for a handler that returned `value`. */
+/** A leaf's counts for one completed run, and its outcome when it returned nothing: shared. */
+const ONE_COMPLETED = Object.freeze({ completed: 1, failed: 0, skipped: 0, timedOut: 0 });
+const COMPLETED = Object.freeze({ status: 'completed' as const });
+
+/**
+ * A leaf's answer for a handler that returned `value`. Kept for replay until the command's
+ * deadline has long passed, so it shares what it can (answers are never mutated).
+ */
 export function completedBody(
   nodeId: string,
   commandId: string,
@@ -102,12 +109,7 @@ export function completedBody(
   return {
     of: 'command',
     commandId,
-    counts: { completed: 1, failed: 0, skipped: 0, timedOut: 0 },
-    outcomes: [
-      [
-        nodeId,
-        value === undefined ? { status: 'completed' } : { status: 'completed', result: value },
-      ],
-    ],
+    counts: ONE_COMPLETED,
+    outcomes: [[nodeId, value === undefined ? COMPLETED : { status: 'completed', result: value }]],
   };
 }

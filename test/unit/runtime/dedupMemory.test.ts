@@ -29,6 +29,23 @@ describe('DedupMemory', () => {
     expect(memory.seenEnvelope('e1', 5_000, 1_002)).toBe(false);
   });
 
+  it('should never forget an id before its expiry, which it keeps to the second above', () => {
+    // Arrange: expiry 1 500 ms on a wall clock, kept as 2 s
+    const memory = new DedupMemory();
+    const t0 = 1_764_000_000_000;
+    memory.finish('c1', reply, t0 + 1_500, t0);
+    // Act / Assert: remembered just before and at the exact expiry, and until the second ends
+    memory.finish('c2', reply, t0 + 60_000, t0 + 1_499);
+    expect(memory.finishedCommand('c1')).toBe(true);
+    memory.finish('c3', reply, t0 + 60_000, t0 + 1_999);
+    expect(memory.finishedCommand('c1')).toBe(true);
+    // Act: a later sweep, past the rounded expiry
+    memory.finish('c4', reply, t0 + 60_000, t0 + 2_000);
+    // Assert
+    expect(memory.finishedCommand('c1')).toBe(false);
+    expect(memory.finishedCommand('c2')).toBe(true);
+  });
+
   it('should keep at most DEDUP_WINDOW ids however far their expiry, oldest out first', () => {
     const memory = new DedupMemory();
     for (let i = 0; i <= DEDUP_WINDOW; i++) memory.finish(`c${i}`, reply, 1e12, i);
