@@ -10,7 +10,6 @@ import {
   PROTOCOL_VERSION,
   type AnyEnvelope,
   type CoordinationState,
-  type LinkChange,
   type LinkCounts,
   type LinkState,
   type MessageBodies,
@@ -22,7 +21,9 @@ import { ChildLinks, type ChildLinksHost, type ChildSeed, type Link } from './Ch
 import { CommandEngine, type CommandHost } from './CommandEngine.js';
 import { Heartbeat } from '../health/Heartbeat.js';
 import { fromChild } from './childInbox.js';
+import { LinkWatchers } from './LinkWatchers.js';
 import { leafReport } from './subtreeCounts.js';
+import { SubtreeReport } from './SubtreeReport.js';
 import { NodeShutdown } from './NodeShutdown.js';
 import { ParentReports } from './ParentReports.js';
 import { Timers } from './Timers.js';
@@ -40,7 +41,6 @@ export class NodeEndpoint implements CommandHost, ChildLinksHost {
   /** This node's incarnation: a node that starts fresh gets a new one. */
   readonly incarnation: string;
   private actor: AnyActorRef | null = null;
-  private supervisor: AnyActorRef | null = null;
   private detachInbox: (() => void) | null = null;
   private session: string | null = null;
   private parentEpoch = 0;
@@ -50,17 +50,10 @@ export class NodeEndpoint implements CommandHost, ChildLinksHost {
   /** Set once shutting down. */
   private shutdown: NodeShutdown | null = null;
   private readonly reports = new ParentReports(this);
-  /** Proxies of children that run in other processes, told every change of their link. */
-  private proxies: Map<string, AnyActorRef> | null = null;
-  /** The last {@link subtree}, and the state and child counts it was built from. */
-  private subtreeCache: {
-    readonly version: number;
-    readonly state: CoordinationState;
-    readonly counts: SubtreeCounts;
-    status: MessageBodies['COORD_STATUS'] | null;
-  } | null = null;
-  /** Link changes not yet told to the supervisor (sent at the end of the tick). */
-  private linkChanges: LinkChange[] | null = null;
+  /** The supervisor and remote-child proxies: built for a coordinator only. */
+  private watchers: LinkWatchers | null = null;
+  /** A coordinator's own reports (a leaf's are shared). */
+  private report: SubtreeReport | null = null;
   /** Clock time of the last envelope of the current session from the parent, ms. */
   private heardFromParentAt = 0;
   /** Called once this node has answered its parent's SHUTDOWN and stopped. */
@@ -83,7 +76,9 @@ export class NodeEndpoint implements CommandHost, ChildLinksHost {
   /** The node's actor (and supervisor) started or changed: route its mail here. */
   attach(actor: AnyActorRef, supervisor: AnyActorRef | null): void {
     this.actor = actor;
-    this.supervisor = supervisor;
+    if (supervisor !== null || this.watchers !== null) {
+      (this.watchers ??= new LinkWatchers()).superviseBy(supervisor);
+    }
     if (!this.dead) this.detachInbox ??= this.kernel.transport.attach(this.nodeId, this.receive);
   }
 
@@ -97,9 +92,11 @@ export class NodeEndpoint implements CommandHost, ChildLinksHost {
 
   /** A remote child's proxy started: keep it told of the child's link. */
   attachProxy(childId: string, proxy: AnyActorRef): void {
-    (this.proxies ??= new Map()).set(childId, proxy);
-    const state = this.children.get(childId)?.state;
-    if (state !== undefined) proxy.send({ type: 'remote.state', state });
+    (this.watchers ??= new LinkWatchers()).attachProxy(
+      childId,
+      proxy,
+      this.children.get(childId)?.state,
+    );
   }
 
   /**
@@ -116,12 +113,12 @@ export class NodeEndpoint implements CommandHost, ChildLinksHost {
   dispose(): void {
     this.kill();
     this.actor = null;
-    this.supervisor = null;
   }
 
   /** Stops answering: handlers aborted, removals settled, no timer left. */
   private stop(): void {
     this.dead = true;
+    this.watchers?.release();
     this.commands.kill();
     this.children.settleRemovals();
     this.timers.clearAll();
@@ -241,9 +238,7 @@ export class NodeEndpoint implements CommandHost, ChildLinksHost {
 
   /** A link changed: tell the supervisor, the event stream, the command engine, the shutdown. */
   linkChanged(link: Link, from: LinkState | null, to: LinkState | null): void {
-    if (to !== null) this.proxies?.get(link.childId)?.send({ type: 'remote.state', state: to });
-    else this.proxies?.delete(link.childId);
-    this.tellSupervisor({ childId: link.childId, from, to, critical: link.critical });
+    this.watchers?.changed({ childId: link.childId, from, to, critical: link.critical });
     this.kernel.emit(() => ({
       type: 'link',
       nodeId: this.nodeId,
@@ -262,29 +257,7 @@ export class NodeEndpoint implements CommandHost, ChildLinksHost {
   }
 
   linksReset(counts: LinkCounts): void {
-    this.flushLinkChanges();
-    this.supervisor?.send({ type: 'links.reset', counts });
-  }
-
-  /**
-   * Link changes reach the supervisor together at the end of the tick, in order: a start's
-   * READYs, or a partition's suspicions, cost the statechart one event rather than one each.
-   */
-  private tellSupervisor(change: LinkChange): void {
-    if (this.supervisor === null) return;
-    if (this.linkChanges !== null) {
-      this.linkChanges.push(change);
-      return;
-    }
-    this.linkChanges = [change];
-    queueMicrotask(() => this.flushLinkChanges());
-  }
-
-  private flushLinkChanges(): void {
-    const changes = this.linkChanges;
-    if (changes === null) return;
-    this.linkChanges = null;
-    if (!this.dead) this.supervisor?.send({ type: 'links.changed', changes });
+    this.watchers?.reset(counts);
   }
 
   subtreeChanged(): void {
@@ -301,7 +274,7 @@ export class NodeEndpoint implements CommandHost, ChildLinksHost {
 
   /** Manual recovery: a fresh restart budget, then a recovery round now. */
   recover(): string[] {
-    this.supervisor?.send({ type: 'budget.reset' });
+    this.watchers?.resetBudget();
     return this.coordinating() ? this.children.restartUnavailable(false) : [];
   }
 
@@ -339,34 +312,16 @@ export class NodeEndpoint implements CommandHost, ChildLinksHost {
     return isAvailableState(this.state) && this.shutdown === null && !this.dead;
   }
 
-  /**
-   * The node's subtree, counted by state, from its children's last reports. The same object
-   * until the counts change (heartbeat answers carry it as is), so never mutated.
-   */
+  /** The node's subtree, counted by state, from its children's last reports (never mutated). */
   subtree(): SubtreeCounts {
     if (this.children.size === 0) return leafReport(this.state).subtree;
-    const version = this.children.childSumVersion;
-    const cached = this.subtreeCache;
-    if (cached !== null && cached.version === version && cached.state === this.state)
-      return cached.counts;
-    const sum = this.children.childSum;
-    const byState = { ...sum.byState };
-    byState[this.state]++;
-    const counts = {
-      nodes: 1 + sum.nodes,
-      leaves: this.children.size === 0 ? 1 : sum.leaves,
-      byState,
-    };
-    this.subtreeCache = { version, state: this.state, counts, status: null };
-    return counts;
+    return (this.report ??= new SubtreeReport(this.children)).subtree(this.state);
   }
 
-  /** The answer to a heartbeat: state and subtree, the same object until either changes. */
+  /** The answer to a heartbeat: the same object while nothing changed. */
   private status(): MessageBodies['COORD_STATUS'] {
     if (this.children.size === 0) return leafReport(this.state);
-    const subtree = this.subtree();
-    const cache = this.subtreeCache!;
-    return (cache.status ??= { state: this.state, subtree });
+    return (this.report ??= new SubtreeReport(this.children)).heartbeatAnswer(this.state);
   }
 
   // ── failure and shutdown ──────────────────────────────────────────────────────────────
