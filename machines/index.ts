@@ -23,6 +23,7 @@ export {
 } from './supervisor.machine.js';
 export {
   applyLinkChange,
+  applyLinkChanges,
   decide,
   unavailableLimit,
   EMPTY_COUNTS,

@@ -56,15 +56,30 @@ function bucketOf(state: LinkState): Bucket {
 /**
  * Counts after one link changed. `from: null` adds a link, `to: null` removes it. O(1).
  */
-export function applyLinkChange(
+export function applyLinkChange(counts: LinkCounts, change: CountedChange): LinkCounts {
+  const next = { ...counts };
+  count(next, change);
+  return next;
+}
+
+/** Counts after several link changes, in order: one copy for the lot. O(changes). */
+export function applyLinkChanges(
   counts: LinkCounts,
-  change: {
-    readonly from: LinkState | null;
-    readonly to: LinkState | null;
-    readonly critical: boolean;
-  },
+  changes: readonly CountedChange[],
 ): LinkCounts {
   const next = { ...counts };
+  for (const change of changes) count(next, change);
+  return next;
+}
+
+/** What a link change tells the counts. */
+interface CountedChange {
+  readonly from: LinkState | null;
+  readonly to: LinkState | null;
+  readonly critical: boolean;
+}
+
+function count(next: { -readonly [K in keyof LinkCounts]: number }, change: CountedChange): void {
   const step = (state: LinkState, delta: 1 | -1): void => {
     const bucket = bucketOf(state);
     next[bucket] += delta;
@@ -75,7 +90,6 @@ export function applyLinkChange(
   else step(change.from, -1);
   if (change.to === null) next.total -= 1;
   else step(change.to, 1);
-  return next;
 }
 
 /** The supervisor's verdict on a set of children. */

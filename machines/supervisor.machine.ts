@@ -7,6 +7,7 @@
 import { assign, raise, sendParent, setup } from 'xstate';
 import {
   applyLinkChange,
+  applyLinkChanges,
   decide,
   EMPTY_COUNTS,
   type Decision,
@@ -104,8 +105,7 @@ export const supervisorMachine = setup({
     applyLinkChange: assign({
       counts: ({ context, event }) => {
         if (event.type === 'link.changed') return applyLinkChange(context.counts, event);
-        if (event.type === 'links.changed')
-          return event.changes.reduce(applyLinkChange, context.counts);
+        if (event.type === 'links.changed') return applyLinkChanges(context.counts, event.changes);
         return context.counts;
       },
     }),

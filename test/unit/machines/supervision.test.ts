@@ -1,5 +1,14 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { applyLinkChange, decide, EMPTY_COUNTS, type LinkCounts } from '../../../machines/index.js';
+import {
+  applyLinkChange,
+  applyLinkChanges,
+  decide,
+  EMPTY_COUNTS,
+  type LinkCounts,
+  type LinkState,
+} from '../../../machines/index.js';
+import { logSeed, propertyRun, seedLabel } from '../../property/support/machinesPropertyRun.js';
 
 const policy = { maxUnavailable: { ratio: 0.5 }, minAvailable: 0 } as const;
 
@@ -15,6 +24,44 @@ function countsOf(states: Array<[string, boolean?]>): LinkCounts {
   }
   return counts;
 }
+
+const linkStateArb = fc.constantFrom<LinkState>(
+  'pending',
+  'unreachable',
+  'DISCONNECTED',
+  'CONNECTING',
+  'SYNCHRONIZED',
+  'DEGRADED',
+  'FAILED',
+);
+const changeArb = fc.record({
+  from: fc.option(linkStateArb, { nil: null }),
+  to: fc.option(linkStateArb, { nil: null }),
+  critical: fc.boolean(),
+});
+
+describe('applyLinkChanges', () => {
+  const run = propertyRun();
+  it(`should count a batch exactly as the changes one by one ${seedLabel(run)}`, () => {
+    logSeed('applyLinkChanges', run);
+    fc.assert(
+      fc.property(fc.array(changeArb, { maxLength: 30 }), (changes) => {
+        const oneByOne = changes.reduce<LinkCounts>(
+          (counts, change) => applyLinkChange(counts, change),
+          EMPTY_COUNTS,
+        );
+        expect(applyLinkChanges(EMPTY_COUNTS, changes)).toEqual(oneByOne);
+      }),
+      run,
+    );
+  });
+
+  it('should leave the counts it was given unchanged', () => {
+    const before = { ...EMPTY_COUNTS };
+    applyLinkChanges(EMPTY_COUNTS, [{ from: null, to: 'pending', critical: true }]);
+    expect(EMPTY_COUNTS).toEqual(before);
+  });
+});
 
 describe('applyLinkChange', () => {
   it('should count adds, changes and removes in O(1) steps', () => {
