@@ -97,8 +97,14 @@ export function checkTargets(results: readonly SizeResult[]): TargetCheck[] {
   return checks;
 }
 
+/** How a table is printed: aligned plain text (the console), or Markdown (the README). */
+export type TableStyle = 'text' | 'markdown';
+
 /** The comparison, one row per metric and size, a column per side, and the ratios. */
-export function comparisonTable(results: readonly SizeResult[]): string {
+export function comparisonTable(
+  results: readonly SizeResult[],
+  style: TableStyle = 'text',
+): string {
   const metrics: {
     name: string;
     pick: (s: SizeResult) => BySide<number | null>;
@@ -160,11 +166,12 @@ export function comparisonTable(results: readonly SizeResult[]): string {
     ['metric', 'nodes', 'fractal-coord', 'raw XState', 'floor', 'fc ÷ raw', 'fc ÷ floor'],
     rows,
     [false, true, true, true, true, true, true],
+    style,
   );
 }
 
 /** fractal-coord's own figures: idle heartbeats and inspection overhead. */
-export function runtimeTable(results: readonly SizeResult[]): string {
+export function runtimeTable(results: readonly SizeResult[], style: TableStyle = 'text'): string {
   const rows = results.map((s) => {
     const inspection =
       'ratio' in s.inspection
@@ -198,6 +205,7 @@ export function runtimeTable(results: readonly SizeResult[]): string {
     ],
     rows,
     [true, true, true, true, true, true, true, true, true],
+    style,
   );
 }
 
@@ -217,15 +225,30 @@ function ratio(a: number | null, b: number | null): string {
   return r >= 100 ? r.toFixed(0) : r >= 10 ? r.toFixed(1) : r.toFixed(2);
 }
 
-/** A plain-text table: a header, a rule, and rows; numeric columns right-aligned. */
-function table(header: readonly string[], rows: readonly string[][], right: boolean[]): string {
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const line = (cells: readonly string[]): string =>
-    cells
-      .map((c, i) => (right[i] ? c.padStart(widths[i]!) : c.padEnd(widths[i]!)))
-      .join('  ')
-      .trimEnd();
-  return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
+/**
+ * A table: a header, a rule, and rows; numeric columns right-aligned. In Markdown, thousands
+ * are separated by a space, as the README writes them.
+ */
+export function table(
+  header: readonly string[],
+  rows: readonly string[][],
+  right: readonly boolean[],
+  style: TableStyle = 'text',
+): string {
+  const body =
+    style === 'markdown'
+      ? rows.map((r) => r.map((c, i) => (right[i] ? c.replaceAll(',', ' ') : c)))
+      : rows;
+  const widths = header.map((h, i) => Math.max(h.length, ...body.map((r) => r[i]!.length)));
+  const pad = (c: string, i: number): string =>
+    right[i] ? c.padStart(widths[i]!) : c.padEnd(widths[i]!);
+  if (style === 'markdown') {
+    const line = (cells: readonly string[]): string => `| ${cells.map(pad).join(' | ')} |`;
+    const rule = widths.map((w, i) => (right[i] ? `${'-'.repeat(w - 1)}:` : '-'.repeat(w)));
+    return [line(header), `| ${rule.join(' | ')} |`, ...body.map(line)].join('\n');
+  }
+  const line = (cells: readonly string[]): string => cells.map(pad).join('  ').trimEnd();
+  return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...body.map(line)].join('\n');
 }
 
 const fmt = (x: number): string => Math.round(x).toLocaleString('en-US');
