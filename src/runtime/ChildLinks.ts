@@ -14,7 +14,15 @@ import {
 } from '../../machines/index.js';
 import { firstEstimate, type ArrivalStats } from '../health/phiAccrual.js';
 import { childBudget } from '../policy/policy.js';
-import { addCounts, emptySubtree, sameCounts, type MutableSubtree } from './subtreeCounts.js';
+import {
+  addCounts,
+  emptySubtree,
+  leafReport,
+  sameCounts,
+  type NodeReport,
+  type MutableSubtree,
+} from './subtreeCounts.js';
+import { SubtreeReport } from './SubtreeReport.js';
 import type { TimerHandle, Timers } from './Timers.js';
 import type { TreeKernel } from './TreeKernel.js';
 
@@ -87,6 +95,8 @@ export class ChildLinks {
   /** Sum of the children's contributions to the node's subtree counts (built with the links). */
   private sumImpl: MutableSubtree | null = null;
   private sumVersion = 0;
+  /** A coordinator's cached reports, built on first use. */
+  private reportImpl: SubtreeReport | null = null;
   private connectStartedAt = 0;
   private connectBudgetMs = 0;
 
@@ -118,6 +128,15 @@ export class ChildLinks {
   /** Changes whenever {@link childSum} may have changed. */
   get childSumVersion(): number {
     return this.sumVersion;
+  }
+
+  /**
+   * What the node reports of its subtree in `state`, in a heartbeat answer's shape: the same
+   * object while nothing changed (a childless node's is shared by all of them).
+   */
+  report(state: CoordinationState): NodeReport {
+    if (this.size === 0) return leafReport(state);
+    return (this.reportImpl ??= new SubtreeReport(this)).in(state);
   }
 
   /**

@@ -22,8 +22,6 @@ import { CommandEngine, type CommandHost } from './CommandEngine.js';
 import { Heartbeat } from '../health/Heartbeat.js';
 import { fromChild } from './childInbox.js';
 import { LinkWatchers } from './LinkWatchers.js';
-import { leafReport } from './subtreeCounts.js';
-import { SubtreeReport } from './SubtreeReport.js';
 import { NodeShutdown } from './NodeShutdown.js';
 import { ParentReports } from './ParentReports.js';
 import { Timers } from './Timers.js';
@@ -52,8 +50,6 @@ export class NodeEndpoint implements CommandHost, ChildLinksHost {
   private readonly reports = new ParentReports(this);
   /** The supervisor and remote-child proxies: built for a coordinator only. */
   private watchers: LinkWatchers | null = null;
-  /** A coordinator's own reports (a leaf's are shared). */
-  private report: SubtreeReport | null = null;
   /** Clock time of the last envelope of the current session from the parent, ms. */
   private heardFromParentAt = 0;
   /** Called once this node has answered its parent's SHUTDOWN and stopped. */
@@ -185,7 +181,7 @@ export class NodeEndpoint implements CommandHost, ChildLinksHost {
       case 'COORD_COMMAND':
         return this.commands.onCommand(envelope);
       case 'COORD_HEARTBEAT':
-        this.sendToParent('COORD_STATUS', this.status());
+        this.sendToParent('COORD_STATUS', this.children.report(this.state));
         return;
       case 'COORD_SYNC':
         this.sendToParent('COORD_STATUS', {
@@ -314,14 +310,7 @@ export class NodeEndpoint implements CommandHost, ChildLinksHost {
 
   /** The node's subtree, counted by state, from its children's last reports (never mutated). */
   subtree(): SubtreeCounts {
-    if (this.children.size === 0) return leafReport(this.state).subtree;
-    return (this.report ??= new SubtreeReport(this.children)).subtree(this.state);
-  }
-
-  /** The answer to a heartbeat: the same object while nothing changed. */
-  private status(): MessageBodies['COORD_STATUS'] {
-    if (this.children.size === 0) return leafReport(this.state);
-    return (this.report ??= new SubtreeReport(this.children)).heartbeatAnswer(this.state);
+    return this.children.report(this.state).subtree;
   }
 
   // ── failure and shutdown ──────────────────────────────────────────────────────────────

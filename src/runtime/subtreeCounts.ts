@@ -61,14 +61,14 @@ export function sameCounts(a: SubtreeCounts, b: SubtreeCounts): boolean {
   );
 }
 
-/** A childless node's report in one state: its subtree counts, in a heartbeat answer's shape. */
-export interface LeafReport {
+/** A node's report in one state: its subtree counts, in a heartbeat answer's shape. */
+export interface NodeReport {
   readonly state: CoordinationState;
   readonly subtree: SubtreeCounts;
 }
 
 /** Every childless node's report, by state: frozen, shared by all leaves of every tree. */
-const LEAF_REPORTS = new Map<CoordinationState, LeafReport>(
+const LEAF_REPORTS = new Map<CoordinationState, NodeReport>(
   COORDINATION_STATES.map((state) => {
     const subtree = emptySubtree();
     subtree.nodes = 1;
@@ -80,6 +80,6 @@ const LEAF_REPORTS = new Map<CoordinationState, LeafReport>(
 );
 
 /** A childless node's counts and heartbeat answer in `state` (the same object every time). */
-export function leafReport(state: CoordinationState): LeafReport {
+export function leafReport(state: CoordinationState): NodeReport {
   return LEAF_REPORTS.get(state)!;
 }
