@@ -7,7 +7,6 @@
 import type { AnyActorRef } from 'xstate';
 import {
   isAvailableState,
-  PROTOCOL_VERSION,
   type AnyEnvelope,
   type CoordinationState,
   type LinkCounts,
@@ -24,6 +23,7 @@ import { fromChild } from './childInbox.js';
 import { LinkWatchers } from './LinkWatchers.js';
 import { NodeShutdown } from './NodeShutdown.js';
 import { ParentReports } from './ParentReports.js';
+import { newEnvelope } from './envelope.js';
 import { Timers } from './Timers.js';
 import type { TreeKernel } from './TreeKernel.js';
 
@@ -375,18 +375,9 @@ export class NodeEndpoint implements CommandHost, ChildLinksHost {
     body: MessageBodies[K],
   ): string {
     const id = this.kernel.newId();
-    this.kernel.send({
-      v: PROTOCOL_VERSION,
-      kind,
-      id,
-      session,
-      epoch,
-      from: this.nodeId,
-      to,
-      seq: ++this.seq,
-      sentAt: this.kernel.now(),
-      body,
-    } as AnyEnvelope);
+    this.kernel.send(
+      newEnvelope(kind, id, session, epoch, this.nodeId, to, ++this.seq, this.kernel.now(), body),
+    );
     return id;
   }
 }

@@ -4,7 +4,6 @@
  * child answers its parent, so the root is driven exactly like every other node.
  */
 import {
-  PROTOCOL_VERSION,
   type AnyEnvelope,
   type CommandSpec,
   type CommandStatus,
@@ -18,6 +17,7 @@ import {
 } from '../../machines/index.js';
 import { childBudget } from '../policy/policy.js';
 import type { CommandResult } from './commandTypes.js';
+import { newEnvelope } from './envelope.js';
 import { Timers } from './Timers.js';
 import type { TreeKernel } from './TreeKernel.js';
 
@@ -298,18 +298,20 @@ export class TreeClient {
   }
 
   private send<K extends MessageKind>(kind: K, body: MessageBodies[K]): void {
-    this.kernel.send({
-      v: PROTOCOL_VERSION,
-      kind,
-      id: this.kernel.newId(),
-      session: this.session,
-      epoch: this.epoch,
-      from: CLIENT_ID,
-      to: this.rootId,
-      seq: ++this.seq,
-      sentAt: this.kernel.now(),
-      body,
-    } as AnyEnvelope);
+    const { kernel } = this;
+    kernel.send(
+      newEnvelope(
+        kind,
+        kernel.newId(),
+        this.session,
+        this.epoch,
+        CLIENT_ID,
+        this.rootId,
+        ++this.seq,
+        kernel.now(),
+        body,
+      ),
+    );
   }
 }
 
