@@ -23,6 +23,7 @@ import {
   type MutableSubtree,
 } from './subtreeCounts.js';
 import { SubtreeReport } from './SubtreeReport.js';
+import type { Route } from '../transport/Transport.js';
 import type { TimerHandle, Timers } from './Timers.js';
 import type { TreeKernel } from './TreeKernel.js';
 
@@ -35,6 +36,8 @@ export interface Link {
   epoch: number;
   /** Clock time the child was last heard from, ms. */
   lastHeard: number;
+  /** The transport's route to the child, once it has one (see `Transport.route`). */
+  route: Route | undefined;
   /** Envelopes sent to the child, and that count at the last heartbeat round. */
   sent: number;
   sentAtRound: number;
@@ -348,6 +351,7 @@ export class ChildLinks {
       state: 'pending',
       epoch: 1,
       lastHeard: this.host.kernel.now(),
+      route: undefined,
       sent: 0,
       sentAtRound: 0,
       incarnation: '',

@@ -26,6 +26,7 @@ import { ParentReports } from './ParentReports.js';
 import { newEnvelope } from './envelope.js';
 import { Timers } from './Timers.js';
 import type { TreeKernel } from './TreeKernel.js';
+import type { Route } from '../transport/Transport.js';
 
 /** The endpoint of one node. */
 export class NodeEndpoint implements CommandHost, ChildLinksHost {
@@ -42,6 +43,8 @@ export class NodeEndpoint implements CommandHost, ChildLinksHost {
   private detachInbox: (() => void) | null = null;
   private session: string | null = null;
   private parentEpoch = 0;
+  /** The transport's route to the parent, once it has one. */
+  private parentRoute: Route | undefined = undefined;
   private seq = 0;
   /** Built once the node has a child to watch. */
   private heartbeatImpl: Heartbeat | null = null;
@@ -359,12 +362,21 @@ export class NodeEndpoint implements CommandHost, ChildLinksHost {
   // ── outbound ──────────────────────────────────────────────────────────────────────────
 
   sendToParent<K extends MessageKind>(kind: K, body: MessageBodies[K]): string {
-    return this.sendEnvelope(kind, this.parentId, this.session ?? '', this.parentEpoch, body);
+    const route = (this.parentRoute ??= this.kernel.route(this.parentId));
+    return this.sendEnvelope(
+      kind,
+      this.parentId,
+      this.session ?? '',
+      this.parentEpoch,
+      body,
+      route,
+    );
   }
 
   sendToChild<K extends MessageKind>(link: Link, kind: K, body: MessageBodies[K]): string {
     link.sent++;
-    return this.sendEnvelope(kind, link.childId, this.session ?? '', link.epoch, body);
+    const route = (link.route ??= this.kernel.route(link.childId));
+    return this.sendEnvelope(kind, link.childId, this.session ?? '', link.epoch, body, route);
   }
 
   private sendEnvelope<K extends MessageKind>(
@@ -373,11 +385,22 @@ export class NodeEndpoint implements CommandHost, ChildLinksHost {
     session: string,
     epoch: number,
     body: MessageBodies[K],
+    route?: Route,
   ): string {
-    const id = this.kernel.newId();
-    this.kernel.send(
-      newEnvelope(kind, id, session, epoch, this.nodeId, to, ++this.seq, this.kernel.now(), body),
+    const { kernel } = this;
+    const id = kernel.newId();
+    const envelope = newEnvelope(
+      kind,
+      id,
+      session,
+      epoch,
+      this.nodeId,
+      to,
+      ++this.seq,
+      kernel.now(),
+      body,
     );
+    kernel.send(envelope, route);
     return id;
   }
 }

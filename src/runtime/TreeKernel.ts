@@ -6,7 +6,7 @@ import { nanoid } from 'nanoid';
 import { Subject } from 'rxjs';
 import type { AnyEnvelope } from '../../machines/index.js';
 import type { ResolvedPolicy } from '../policy/policy.js';
-import type { Transport } from '../transport/Transport.js';
+import type { Route, Transport } from '../transport/Transport.js';
 import type { CommandHandler } from './commandTypes.js';
 import type { DropReason, TreeEvent } from './events.js';
 import type { TreeClock } from './Timers.js';
@@ -76,11 +76,16 @@ export class TreeKernel {
     if (this.events.observed) this.events.next(make());
   }
 
-  /** Sends an envelope through the transport, counting and publishing it. */
-  send(envelope: AnyEnvelope): void {
+  /** The transport's route to `nodeId`, if it has routes and something is attached there. */
+  route(nodeId: string): Route | undefined {
+    return this.transport.route?.(nodeId);
+  }
+
+  /** Sends an envelope through the transport (by `route`, if given), counting and publishing it. */
+  send(envelope: AnyEnvelope, route?: Route): void {
     this.stats.sent++;
     if (this.events.observed) this.events.next({ type: 'message', envelope, at: envelope.sentAt });
-    this.transport.send(envelope);
+    this.transport.send(envelope, route);
   }
 
   /** Counts and publishes a dropped envelope. */

@@ -3,7 +3,7 @@
  * fan-outs are delivered in slices so that timers and I/O still run between them.
  */
 import type { AnyEnvelope } from '../../machines/index.js';
-import type { Inbox, Transport } from './Transport.js';
+import type { Inbox, Route, Transport } from './Transport.js';
 
 /** Options of {@link InProcessTransport}. */
 export interface InProcessTransportOptions {
@@ -18,10 +18,25 @@ export interface InProcessTransportOptions {
   readonly onUndeliverable?: (envelope: AnyEnvelope) => void;
 }
 
+/**
+ * The inbox attached at one address. A sender's route is the mailbox itself: delivering through
+ * it skips the lookup among every attached address (a large map, which costs a few cache misses
+ * per envelope). Once detached (`inbox` null) it stays so, and delivery looks the address up.
+ */
+class Mailbox implements Route {
+  constructor(
+    readonly transport: InProcessTransport,
+    readonly nodeId: string,
+    public inbox: Inbox | null,
+  ) {}
+}
+
 /** In-process delivery with per-transport queues (no global state). */
 export class InProcessTransport implements Transport {
-  private readonly inboxes = new Map<string, Inbox>();
+  private readonly mailboxes = new Map<string, Mailbox>();
   private queue: AnyEnvelope[] = [];
+  /** The sender's route for each queued envelope, where it gave one. */
+  private routes: (Mailbox | undefined)[] = [];
   private head = 0;
   private scheduled = false;
   private closed = false;
@@ -39,15 +54,25 @@ export class InProcessTransport implements Transport {
   }
 
   attach(nodeId: string, inbox: Inbox): () => void {
-    this.inboxes.set(nodeId, inbox);
+    const existing = this.mailboxes.get(nodeId);
+    const mailbox = existing ?? new Mailbox(this, nodeId, inbox);
+    if (existing) existing.inbox = inbox;
+    else this.mailboxes.set(nodeId, mailbox);
     return () => {
-      if (this.inboxes.get(nodeId) === inbox) this.inboxes.delete(nodeId);
+      if (mailbox.inbox !== inbox) return;
+      mailbox.inbox = null;
+      this.mailboxes.delete(nodeId);
     };
   }
 
-  send(envelope: AnyEnvelope): void {
+  route(nodeId: string): Route | undefined {
+    return this.mailboxes.get(nodeId);
+  }
+
+  send(envelope: AnyEnvelope, route?: Route): void {
     if (this.closed) return;
     this.queue.push(envelope);
+    this.routes.push(route instanceof Mailbox && route.transport === this ? route : undefined);
     if (!this.scheduled) {
       this.scheduled = true;
       queueMicrotask(() => this.drain());
@@ -57,10 +82,12 @@ export class InProcessTransport implements Transport {
   close(): void {
     this.closed = true;
     this.queue = [];
+    this.routes = [];
     this.head = 0;
     if (this.immediate) clearImmediate(this.immediate);
     this.immediate = null;
-    this.inboxes.clear();
+    for (const mailbox of this.mailboxes.values()) mailbox.inbox = null;
+    this.mailboxes.clear();
   }
 
   /** Envelopes waiting to be delivered. */
@@ -75,8 +102,10 @@ export class InProcessTransport implements Transport {
     while (this.head < this.queue.length && budget-- > 0 && !this.closed) {
       if ((budget & 63) === 0 && performance.now() >= until) break;
       const envelope = this.queue[this.head]!;
-      this.queue[this.head++] = undefined as unknown as AnyEnvelope;
-      const inbox = this.inboxes.get(envelope.to);
+      const route = this.routes[this.head];
+      this.queue[this.head] = undefined as unknown as AnyEnvelope;
+      this.routes[this.head++] = undefined;
+      const inbox = route?.inbox ?? this.mailboxes.get(envelope.to)?.inbox;
       if (inbox) {
         this.delivered++;
         inbox(envelope);
@@ -91,6 +120,7 @@ export class InProcessTransport implements Transport {
       return;
     }
     this.queue = [];
+    this.routes = [];
     this.head = 0;
     this.scheduled = false;
   }

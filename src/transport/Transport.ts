@@ -8,6 +8,14 @@ import type { TreeClock } from '../runtime/Timers.js';
 /** Receives the envelopes addressed to one node. */
 export type Inbox = (envelope: AnyEnvelope) => void;
 
+/**
+ * A transport's handle on one address (see {@link Transport.route}), opaque to the sender. It
+ * stays usable for as long as the sender holds it, even if the address detaches.
+ */
+export interface Route {
+  readonly nodeId: string;
+}
+
 /** A fault the fault-injecting transport applied. */
 export interface FaultEvent {
   readonly type: 'fault';
@@ -95,10 +103,17 @@ export interface Transport {
    */
   attach(nodeId: string, inbox: Inbox): () => void;
   /**
-   * Sends an envelope. Never throws for an unreachable target: like a network, the message is
-   * then lost (and the transport counts it).
+   * Optional: a handle on `nodeId`'s inbox, which a sender that sends there often keeps and
+   * passes to `send`, so that the transport need not look the address up on each envelope.
+   * Undefined while nothing is attached there. A transport without it looks up every envelope.
    */
-  send(envelope: AnyEnvelope): void;
+  route?(nodeId: string): Route | undefined;
+  /**
+   * Sends an envelope, with the transport's route to its `to` if the sender has one. Never
+   * throws for an unreachable target: like a network, the message is then lost (and the
+   * transport counts it).
+   */
+  send(envelope: AnyEnvelope, route?: Route): void;
   /**
    * Waits until what was sent has been delivered (acknowledged, for a reliable transport), up
    * to `timeoutMs` of the tree's clock; resolves false if it had not. Optional: a transport

@@ -75,4 +75,54 @@ describe('InProcessTransport', () => {
     expect(lost).toEqual(['a']);
     expect(transport.pending).toBe(0);
   });
+
+  it('should deliver through a route to the inbox attached when the envelope is delivered', async () => {
+    // Arrange: a route taken while the first inbox was attached
+    const transport = new InProcessTransport();
+    const seen: string[] = [];
+    const detachFirst = transport.attach('a', (e) => seen.push(`first ${e.seq}`));
+    const route = transport.route('a');
+    expect(route?.nodeId).toBe('a');
+    expect(transport.route('nobody')).toBeUndefined();
+    // Act: delivered by route; then the inbox is replaced; then detached and attached anew
+    transport.send(envelope('a', 1), route);
+    await flush();
+    transport.attach('a', (e) => seen.push(`second ${e.seq}`));
+    transport.send(envelope('a', 2), route);
+    await flush();
+    detachFirst(); // no longer attached: changes nothing
+    transport.send(envelope('a', 3), route);
+    await flush();
+    const lost: number[] = [];
+    const other = new InProcessTransport({ onUndeliverable: (e) => lost.push(e.seq) });
+    const detachOther = other.attach('a', () => {});
+    const staleRoute = other.route('a');
+    detachOther();
+    other.send(envelope('a', 4), staleRoute);
+    other.attach('a', (e) => seen.push(`revived ${e.seq}`));
+    other.send(envelope('a', 5), staleRoute);
+    other.send(envelope('a', 6), route); // another transport's route: looked up by address
+    await flush();
+    // Assert: a route never outlives its inbox; a detached one falls back to the address
+    expect(seen).toEqual([
+      'first 1',
+      'second 2',
+      'second 3',
+      'revived 4',
+      'revived 5',
+      'revived 6',
+    ]);
+    expect(lost).toEqual([]);
+  });
+
+  it('should drop an envelope sent by a stale route while nothing is attached', async () => {
+    const lost: number[] = [];
+    const transport = new InProcessTransport({ onUndeliverable: (e) => lost.push(e.seq) });
+    const detach = transport.attach('a', () => {});
+    const route = transport.route('a');
+    detach();
+    transport.send(envelope('a', 1), route);
+    await flush();
+    expect(lost).toEqual([1]);
+  });
 });
