@@ -82,7 +82,7 @@ export class Heartbeat {
     const gap = now - link.lastHeard;
     link.lastHeard = now;
     if (gap >= this.interval / 2 && isAvailableState(link.state as CoordinationState)) {
-      addSample(link.arrivals, gap);
+      addSample(link, gap);
     }
   }
 
@@ -112,7 +112,7 @@ export class Heartbeat {
         continue;
       }
       const silent = now - link.lastHeard;
-      const suspicion = phi(link.arrivals, silent, policy);
+      const suspicion = phi(link, silent, policy);
       if (suspicion >= policy.phiThreshold || silent >= hardCapMs) {
         suspected = true;
         this.host.markUnreachable(link.childId);

@@ -9,9 +9,9 @@
 /** What the detector learned of one link's inter-arrival times. */
 export interface ArrivalStats {
   /** Mean inter-arrival time, ms. */
-  mean: number;
+  arrivalMean: number;
   /** Variance of inter-arrival times, ms². */
-  variance: number;
+  arrivalVariance: number;
 }
 
 /** The detector's settings (the heartbeat policy's). */
@@ -25,15 +25,15 @@ const WEIGHT = 0.125;
 
 /** Stats before any sample: the expected interval, with a spread of a quarter of it (as Akka). */
 export function firstEstimate(intervalMs: number): ArrivalStats {
-  return { mean: intervalMs, variance: (intervalMs / 4) ** 2 };
+  return { arrivalMean: intervalMs, arrivalVariance: (intervalMs / 4) ** 2 };
 }
 
 /** Adds an inter-arrival sample, ms. */
 export function addSample(stats: ArrivalStats, intervalMs: number): void {
-  const diff = intervalMs - stats.mean;
+  const diff = intervalMs - stats.arrivalMean;
   const increment = WEIGHT * diff;
-  stats.mean += increment;
-  stats.variance = (1 - WEIGHT) * (stats.variance + diff * increment);
+  stats.arrivalMean += increment;
+  stats.arrivalVariance = (1 - WEIGHT) * (stats.arrivalVariance + diff * increment);
 }
 
 /**
@@ -42,8 +42,8 @@ export function addSample(stats: ArrivalStats, intervalMs: number): void {
  * function (as Akka does), so phi grows smoothly and reaches `Infinity` only far past due.
  */
 export function phi(stats: ArrivalStats, silentMs: number, settings: PhiSettings): number {
-  const mean = stats.mean + settings.acceptablePauseMs;
-  const stdDev = Math.max(Math.sqrt(stats.variance), settings.minStdDevMs);
+  const mean = stats.arrivalMean + settings.acceptablePauseMs;
+  const stdDev = Math.max(Math.sqrt(stats.arrivalVariance), settings.minStdDevMs);
   const y = (silentMs - mean) / stdDev;
   const e = Math.exp(-y * (1.5976 + 0.070566 * y * y));
   return silentMs > mean ? -Math.log10(e / (1 + e)) : -Math.log10(1 - 1 / (1 + e));
@@ -59,7 +59,7 @@ export function timeToSuspect(
   settings: PhiSettings,
 ): number {
   let low = 0;
-  let high = stats.mean + settings.acceptablePauseMs + 1;
+  let high = stats.arrivalMean + settings.acceptablePauseMs + 1;
   while (phi(stats, high, settings) < threshold) high *= 2;
   for (let i = 0; i < 40; i++) {
     const mid = (low + high) / 2;

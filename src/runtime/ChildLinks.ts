@@ -27,8 +27,11 @@ import type { Route } from '../transport/Transport.js';
 import type { TimerHandle, Timers } from './Timers.js';
 import type { TreeKernel } from './TreeKernel.js';
 
-/** A parent's view of one child. */
-export interface Link {
+/**
+ * A parent's view of one child. Its arrival stats are the failure detector's view of the child's
+ * inter-arrival times (kept in the link itself: one object fewer to touch per heartbeat).
+ */
+export interface Link extends ArrivalStats {
   readonly childId: string;
   readonly critical: boolean;
   state: LinkState;
@@ -44,8 +47,6 @@ export interface Link {
   /** The child's incarnation as last reported (READY or SYNC answer), and since when, ms. */
   incarnation: string;
   joinedAt: number;
-  /** The failure detector's view of the child's inter-arrival times. */
-  readonly arrivals: ArrivalStats;
   /** The child's last reported subtree (or its shape's, before it answered). */
   subtree: SubtreeCounts;
   /** Id of the last INIT sent to the child, and whether the child acknowledged it. */
@@ -345,6 +346,7 @@ export class ChildLinks {
     subtree.nodes = seed.nodes;
     subtree.leaves = seed.leaves;
     subtree.byState.DISCONNECTED = seed.nodes;
+    const arrivals = firstEstimate(this.host.kernel.policy.heartbeat.intervalMs);
     return {
       childId: seed.childId,
       critical: seed.critical,
@@ -356,7 +358,8 @@ export class ChildLinks {
       sentAtRound: 0,
       incarnation: '',
       joinedAt: 0,
-      arrivals: firstEstimate(this.host.kernel.policy.heartbeat.intervalMs),
+      arrivalMean: arrivals.arrivalMean,
+      arrivalVariance: arrivals.arrivalVariance,
       subtree,
       initId: null,
       initAcked: false,

@@ -24,10 +24,10 @@ describe('phiAccrual', () => {
   it('should learn the mean and spread of the intervals', () => {
     const stats = firstEstimate(1_000);
     for (let i = 0; i < 200; i++) addSample(stats, i % 2 === 0 ? 1_500 : 2_500);
-    expect(stats.mean).toBeGreaterThan(1_900);
-    expect(stats.mean).toBeLessThan(2_100);
-    expect(Math.sqrt(stats.variance)).toBeGreaterThan(400);
-    expect(Math.sqrt(stats.variance)).toBeLessThan(600);
+    expect(stats.arrivalMean).toBeGreaterThan(1_900);
+    expect(stats.arrivalMean).toBeLessThan(2_100);
+    expect(Math.sqrt(stats.arrivalVariance)).toBeGreaterThan(400);
+    expect(Math.sqrt(stats.arrivalVariance)).toBeLessThan(600);
   });
 
   it('should suspect a steady link about 5.2 standard deviations past mean + pause', () => {
