@@ -16,6 +16,19 @@ describe('nodeMachine CONNECTING', () => {
     expect(node.value()).toEqual({ SYNCHRONIZED: 'active' });
   });
 
+  it('should set no timer while a leaf passes through CONNECTING, and both for a coordinator', () => {
+    // Arrange
+    const leaf = startNode();
+    const parent = startNode(coordinator);
+    // Act
+    leaf.send({ type: 'parent.init', epoch: 1, timeoutMs: 1_000 });
+    parent.send({ type: 'parent.init', epoch: 1, timeoutMs: 1_000 });
+    // Assert: the leaf had nobody to wait for; the coordinator waits with a deadline and a resend
+    expect(leaf.timersSet()).toBe(0);
+    expect(parent.timersSet()).toBe(2);
+    expect(parent.value()).toEqual({ CONNECTING: { waiting: 'initializing' } });
+  });
+
   it('should resend INIT after the ack timeout, then back off up to the maximum delay', () => {
     // Arrange
     const node = startNode(coordinator);
@@ -24,7 +37,7 @@ describe('nodeMachine CONNECTING', () => {
     node.advance(2_000);
     // Assert: rounds 100, 200, 400, then capped at 400 ms apart
     expect(node.times('sendInit')).toEqual([0, 100, 300, 700, 1_100, 1_500, 1_900]);
-    expect(node.value()).toEqual({ CONNECTING: 'retrying' });
+    expect(node.value()).toEqual({ CONNECTING: { waiting: 'retrying' } });
   });
 
   it('should fail at the budget of the INIT that opened CONNECTING, not the policy default', () => {
@@ -37,7 +50,7 @@ describe('nodeMachine CONNECTING', () => {
     node.advance(1);
     // Assert
     expect(node.contexts.resetLinks![0]!.initBudgetMs).toBe(1_500);
-    expect(before).toEqual({ CONNECTING: 'retrying' });
+    expect(before).toEqual({ CONNECTING: { waiting: 'retrying' } });
     expect(node.value()).toBe('FAILED');
     expect(node.announced().at(-1)).toBe('FAILED: init timeout');
   });
@@ -50,7 +63,7 @@ describe('nodeMachine CONNECTING', () => {
     node.send(decision('FAILED', { allReady: false, recoverable: true }));
     node.advance(150);
     // Assert
-    expect(node.value()).toEqual({ CONNECTING: 'retrying' });
+    expect(node.value()).toEqual({ CONNECTING: { waiting: 'retrying' } });
     expect(node.times('reportDecision')).toEqual([0]);
   });
 
@@ -82,7 +95,7 @@ describe('nodeMachine CONNECTING', () => {
     node.send({ type: 'parent.init', epoch: 2, timeoutMs: 1_000 });
     node.advance(350);
     // Assert
-    expect(node.value()).toEqual({ CONNECTING: 'retrying' });
+    expect(node.value()).toEqual({ CONNECTING: { waiting: 'retrying' } });
     expect(node.times('sendInit').filter((at) => at >= restartAt)).toEqual([
       restartAt,
       restartAt + 100,

@@ -49,7 +49,7 @@ describe('nodeMachine FAILED', () => {
     await node.finishCleanup();
     // Assert
     expect(whileCleaning).toBe('FAILED');
-    expect(reconnecting).toEqual({ CONNECTING: 'initializing' });
+    expect(reconnecting).toEqual({ CONNECTING: { waiting: 'initializing' } });
     expect(node.contexts.resetLinks!.map((c) => c.initBudgetMs)).toEqual([1_000, 300]);
     expect(node.announced().slice(2)).toEqual([
       'FAILED: init timeout',

@@ -38,9 +38,9 @@ describe('nodeMachine', () => {
     });
     // Act
     actor.send({ type: 'parent.init', epoch: 1, timeoutMs: 1_000 });
-    expect(value()).toEqual({ CONNECTING: 'initializing' });
+    expect(value()).toEqual({ CONNECTING: { waiting: 'initializing' } });
     clock.increment(100);
-    expect(value()).toEqual({ CONNECTING: 'retrying' });
+    expect(value()).toEqual({ CONNECTING: { waiting: 'retrying' } });
     clock.increment(200);
     clock.increment(400);
     // Assert: 1 + 3 rounds by 700 ms (100, 200, 400 backoff)

@@ -58,6 +58,12 @@ export function decision(
 /** Starts a node of `shape` (default: a leaf) under parent `p`. */
 export function startNode(shape: NodeShape = { id: 'leaf' }, nodePolicy = policy) {
   const clock = new SimulatedClock();
+  let timersSet = 0;
+  const setTimeout = clock.setTimeout.bind(clock);
+  clock.setTimeout = (fn, timeout) => {
+    timersSet++;
+    return setTimeout(fn, timeout);
+  };
   const effects: Effect[] = [];
   const contexts: Record<string, NodeContext[]> = {};
   const cleanups: PendingCleanup[] = [];
@@ -113,6 +119,8 @@ export function startNode(shape: NodeShape = { id: 'leaf' }, nodePolicy = policy
     spawned,
     snapshot,
     value: () => snapshot().value,
+    /** Timers the node has set on its clock (its `after` delays). */
+    timersSet: () => timersSet,
     reason: () => snapshot().context.reason,
     send: (event: NodeEvent) => actor.send(event),
     /** Advances simulated time 1 ms at a time, so that each timer fires at its own time. */
