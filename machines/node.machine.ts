@@ -36,6 +36,10 @@ const initialDecision = (childCount: number): Decision =>
 /** A leaf's child actors: none, and the same frozen object for every leaf. */
 const NO_CHILD_ACTORS: Record<string, AnyActorRef> = Object.freeze({});
 
+/** The INIT budget an event carries (a parent's INIT), or the one the node has. */
+const initBudgetOf = ({ context, event }: { context: NodeContext; event: NodeEvent }): number =>
+  event.type === 'parent.init' ? event.timeoutMs : context.initBudgetMs;
+
 const notShuttingDown = ({ context }: { context: NodeContext }): boolean =>
   context.shutdown === null;
 
@@ -131,10 +135,12 @@ export const nodeMachine = setup({
       decision: ({ context, event }) =>
         event.type === 'supervisor.decision' ? event.decision : context.decision,
     }),
-    adoptInit: assign({
-      initBudgetMs: ({ context, event }) =>
-        event.type === 'parent.init' ? event.timeoutMs : context.initBudgetMs,
-    }),
+    adoptInit: assign({ initBudgetMs: initBudgetOf }),
+    /** The parent's INIT opens CONNECTING: its budget and the reason, in one assign. */
+    adoptOpeningInit: assign((args) => ({
+      initBudgetMs: initBudgetOf(args),
+      reason: 'INIT from parent',
+    })),
     adoptShutdown: assign({
       shutdown: ({ context, event }) =>
         event.type === 'parent.shutdown'
@@ -251,7 +257,7 @@ export const nodeMachine = setup({
           on: {
             'parent.init': {
               target: '#node.CONNECTING',
-              actions: ['adoptInit', { type: 'setReason', params: { reason: 'INIT from parent' } }],
+              actions: 'adoptOpeningInit',
             },
             'parent.shutdown': { target: 'shuttingDown', actions: 'adoptShutdown' },
           },
