@@ -164,15 +164,22 @@ export class NodeEndpoint implements CommandHost, ChildLinksHost {
     if (this.session === null) {
       // A node that restarted fresh: tell the parent it needs an INIT.
       kernel.drop(this.nodeId, 'stale-session', envelope);
-      this.sendEnvelope('COORD_ERROR', this.parentId, envelope.session, envelope.epoch, {
-        scope: 'node',
-        code: 'NOT_INITIALIZED',
-        message: `${this.nodeId} has no session; send COORD_INIT first`,
-        retriable: true,
-        ...(envelope.kind === 'COORD_COMMAND' && envelope.body.commands[0]
-          ? { commandId: envelope.body.commands[0].commandId }
-          : {}),
-      });
+      this.sendEnvelope(
+        'COORD_ERROR',
+        this.parentId,
+        envelope.epoch,
+        {
+          scope: 'node',
+          code: 'NOT_INITIALIZED',
+          message: `${this.nodeId} has no session; send COORD_INIT first`,
+          retriable: true,
+          ...(envelope.kind === 'COORD_COMMAND' && envelope.body.commands[0]
+            ? { commandId: envelope.body.commands[0].commandId }
+            : {}),
+        },
+        this.parentRoute,
+        envelope.session,
+      );
       return;
     }
     if (envelope.session !== this.session)
@@ -362,45 +369,31 @@ export class NodeEndpoint implements CommandHost, ChildLinksHost {
   // ── outbound ──────────────────────────────────────────────────────────────────────────
 
   sendToParent<K extends MessageKind>(kind: K, body: MessageBodies[K]): string {
-    const route = (this.parentRoute ??= this.kernel.route(this.parentId));
-    return this.sendEnvelope(
-      kind,
-      this.parentId,
-      this.session ?? '',
-      this.parentEpoch,
-      body,
-      route,
-    );
+    this.parentRoute ??= this.kernel.route(this.parentId);
+    return this.sendEnvelope(kind, this.parentId, this.parentEpoch, body, this.parentRoute);
   }
 
   sendToChild<K extends MessageKind>(link: Link, kind: K, body: MessageBodies[K]): string {
     link.sent++;
-    const route = (link.route ??= this.kernel.route(link.childId));
-    return this.sendEnvelope(kind, link.childId, this.session ?? '', link.epoch, body, route);
+    link.route ??= this.kernel.route(link.childId);
+    return this.sendEnvelope(kind, link.childId, link.epoch, body, link.route);
   }
 
   private sendEnvelope<K extends MessageKind>(
     kind: K,
     to: string,
-    session: string,
     epoch: number,
     body: MessageBodies[K],
-    route?: Route,
+    route: Route | undefined,
+    session = this.session ?? '',
   ): string {
     const { kernel } = this;
     const id = kernel.newId();
-    const envelope = newEnvelope(
-      kind,
-      id,
-      session,
-      epoch,
-      this.nodeId,
-      to,
-      ++this.seq,
-      kernel.now(),
-      body,
+    const at = kernel.now();
+    kernel.send(
+      newEnvelope(kind, id, session, epoch, this.nodeId, to, ++this.seq, at, body),
+      route,
     );
-    kernel.send(envelope, route);
     return id;
   }
 }

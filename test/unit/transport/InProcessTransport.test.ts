@@ -15,6 +15,16 @@ const envelope = (to: string, seq: number): AnyEnvelope => ({
   body: {},
 });
 
+/** A transport with a route to `a` taken while `a` was attached, and `a` detached since. */
+function withStaleRoute() {
+  const lost: number[] = [];
+  const transport = new InProcessTransport({ onUndeliverable: (e) => lost.push(e.seq) });
+  const detach = transport.attach('a', () => {});
+  const route = transport.route('a');
+  detach();
+  return { transport, route, lost };
+}
+
 describe('InProcessTransport', () => {
   it('should deliver in order, off the sender stack', async () => {
     const transport = new InProcessTransport();
@@ -93,11 +103,7 @@ describe('InProcessTransport', () => {
     detachFirst(); // no longer attached: changes nothing
     transport.send(envelope('a', 3), route);
     await flush();
-    const lost: number[] = [];
-    const other = new InProcessTransport({ onUndeliverable: (e) => lost.push(e.seq) });
-    const detachOther = other.attach('a', () => {});
-    const staleRoute = other.route('a');
-    detachOther();
+    const { transport: other, route: staleRoute, lost } = withStaleRoute();
     other.send(envelope('a', 4), staleRoute);
     other.attach('a', (e) => seen.push(`revived ${e.seq}`));
     other.send(envelope('a', 5), staleRoute);
@@ -116,11 +122,7 @@ describe('InProcessTransport', () => {
   });
 
   it('should drop an envelope sent by a stale route while nothing is attached', async () => {
-    const lost: number[] = [];
-    const transport = new InProcessTransport({ onUndeliverable: (e) => lost.push(e.seq) });
-    const detach = transport.attach('a', () => {});
-    const route = transport.route('a');
-    detach();
+    const { transport, route, lost } = withStaleRoute();
     transport.send(envelope('a', 1), route);
     await flush();
     expect(lost).toEqual([1]);
