@@ -184,6 +184,18 @@ export class ChildLinks {
     return true;
   }
 
+  /** The child's INIT was dropped before it took it: the next INIT round sends it again. */
+  initDropped(childId: string, envelopeId: string): void {
+    const link = this.get(childId);
+    if (link && link.initId === envelopeId && !link.initAcked) link.initDueAt = 0;
+  }
+
+  /** The child answered its INIT with a retriable error: the next INIT round sends it again. */
+  initRefused(link: Link): void {
+    link.initAcked = false;
+    link.initDueAt = 0;
+  }
+
   /** A new CONNECTING: every link pending, in a new epoch. */
   reset(initBudgetMs: number): void {
     this.connectStartedAt = this.host.kernel.now();
@@ -198,6 +210,7 @@ export class ChildLinks {
       this.account(link, 1);
       link.initId = null;
       link.initAcked = false;
+      link.initDueAt = 0;
       this.host.timers.clear(link.initTimer);
       link.initTimer = null;
       if (from !== 'pending') this.host.linkChanged(link, from, 'pending');
@@ -217,14 +230,18 @@ export class ChildLinks {
    * One INIT round of CONNECTING, within what is left of the budget: INIT again to every child
    * not ready that did not acknowledge its INIT, answered it with a retriable error, or is past
    * the budget that INIT gave it (its answer was lost). A child still bringing its subtree up
-   * within its budget is left alone.
+   * within its budget is left alone. On a lossless transport an unacknowledged INIT is awaited
+   * like an acknowledged one unless reported dropped: its answer is slow because the queue is
+   * long, and resending would lengthen the queue (each resend costs an ACK and a READY too).
    */
   initRound(): void {
-    const now = this.host.kernel.now();
+    const kernel = this.host.kernel;
+    const now = kernel.now();
     const timeoutMs = childBudget(this.connectBudgetMs - (now - this.connectStartedAt));
+    const awaitUnacknowledged = kernel.lossless;
     for (const link of this.links.values()) {
       if (isAvailableState(link.state as CoordinationState)) continue;
-      if (link.initAcked && now < link.initDueAt) continue;
+      if (now < link.initDueAt && (link.initAcked || awaitUnacknowledged)) continue;
       this.sendInit(link, timeoutMs);
     }
   }

@@ -39,6 +39,12 @@ export class TreeKernel {
     handlerRuns: 0,
   };
 
+  /**
+   * Told of each INIT dropped before its child took it (undeliverable, or fenced by the
+   * child), so that its sender sends it again. Set by the tree.
+   */
+  onInitDropped: (envelope: AnyEnvelope) => void = () => {};
+
   /** Fixed length, so prefix and counter need no separator. */
   private readonly idPrefix = nanoid(ID_PREFIX_LENGTH);
   private idCount = 0;
@@ -66,6 +72,11 @@ export class TreeKernel {
     return this.idPrefix + (this.idCount++).toString(36);
   }
 
+  /** Whether the transport loses nothing silently (see `Transport.lossless`). */
+  get lossless(): boolean {
+    return this.transport.lossless === true;
+  }
+
   /** Whether anyone listens to the event stream (events are built only then). */
   get observed(): boolean {
     return this.events.observed;
@@ -91,6 +102,9 @@ export class TreeKernel {
   /** Counts and publishes a dropped envelope. */
   drop(nodeId: string, reason: DropReason, envelope: AnyEnvelope): void {
     this.stats.dropped[reason]++;
+    // Told after the current step, like a bounce: a transport may drop while its sender sends.
+    if (envelope.kind === 'COORD_INIT' && reason !== 'duplicate')
+      queueMicrotask(() => this.onInitDropped(envelope));
     this.emit(() => ({ type: 'dropped', nodeId, reason, envelope, at: this.now() }));
   }
 

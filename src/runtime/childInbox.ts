@@ -48,7 +48,7 @@ export function fromChild(host: ChildInboxHost, link: Link, envelope: AnyEnvelop
         host.childGone(link.childId);
       } else if (envelope.body.scope === 'node' && envelope.body.commandId === undefined) {
         // Its INIT failed: the next INIT round (or recovery round) tries again if retriable.
-        if (envelope.body.retriable) link.initAcked = false;
+        if (envelope.body.retriable) host.children.initRefused(link);
         host.children.set(link, 'FAILED');
       }
       if (envelope.body.commandId !== undefined)

@@ -43,10 +43,7 @@ export function createCoordinationTree(options: CoordinationTreeOptions): Coordi
   const rootId = options.root.id;
   const hostedUnder = validateParent(options.parent, topology);
   const clock = options.clock ?? systemClock;
-  // The default transport reports envelopes nobody receives (a removed node's mail).
-  const transport: Transport =
-    options.transport ??
-    new InProcessTransport({ onUndeliverable: (e) => kernel.drop(e.to, 'undeliverable', e) });
+  const transport: Transport = options.transport ?? new InProcessTransport();
   const kernel = new TreeKernel(
     transport,
     clock,
@@ -70,6 +67,7 @@ export function createCoordinationTree(options: CoordinationTreeOptions): Coordi
   const timers = new Timers(clock);
 
   const endpointOf = (nodeId: string): NodeEndpoint => endpoints.get(nodeId)!;
+  kernel.onInitDropped = (init) => endpoints.get(init.from)?.children.initDropped(init.to, init.id);
 
   const createEndpoints = (fromId: string): void => {
     const sizes = subtreeSizes(topology, fromId);
@@ -384,6 +382,7 @@ export function createCoordinationTree(options: CoordinationTreeOptions): Coordi
     linkLost: (from, to) => endpoints.get(from)?.markUnreachable(to),
     killNode: (nodeId) => tree.kill(nodeId),
     reviveNode: (nodeId) => tree.revive(nodeId),
+    undeliverable: (envelope) => kernel.drop(envelope.to, 'undeliverable', envelope),
   });
   return tree;
 }

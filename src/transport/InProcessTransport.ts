@@ -1,9 +1,10 @@
 /**
  * The default transport: in one process, FIFO, delivered off the sender's stack. Large
- * fan-outs are delivered in slices so that timers and I/O still run between them.
+ * fan-outs are delivered in slices so that timers and I/O still run between them. It loses
+ * nothing silently: what it cannot deliver it reports to its host (and `onUndeliverable`).
  */
 import type { AnyEnvelope } from '../../machines/index.js';
-import type { Inbox, Route, Transport } from './Transport.js';
+import type { Inbox, Route, Transport, TransportHost } from './Transport.js';
 
 /** Options of {@link InProcessTransport}. */
 export interface InProcessTransportOptions {
@@ -14,7 +15,7 @@ export interface InProcessTransportOptions {
    * 64 envelopes), so that timers and I/O run on time during a large fan-out. Default 5.
    */
   readonly sliceMs?: number;
-  /** Called for an envelope whose target has no inbox. */
+  /** Called for an envelope whose target has no inbox (as well as the bound host's `undeliverable`). */
   readonly onUndeliverable?: (envelope: AnyEnvelope) => void;
 }
 
@@ -33,6 +34,8 @@ class Mailbox implements Route {
 
 /** In-process delivery with per-transport queues (no global state). */
 export class InProcessTransport implements Transport {
+  readonly lossless = true;
+  private host: TransportHost | null = null;
   private readonly mailboxes = new Map<string, Mailbox>();
   private queue: AnyEnvelope[] = [];
   /** The sender's route for each queued envelope, where it gave one. */
@@ -51,6 +54,10 @@ export class InProcessTransport implements Transport {
   constructor(private readonly options: InProcessTransportOptions = {}) {
     this.sliceSize = options.sliceSize ?? 5_000;
     this.sliceMs = options.sliceMs ?? 5;
+  }
+
+  bind(host: TransportHost): void {
+    this.host = host;
   }
 
   attach(nodeId: string, inbox: Inbox): () => void {
@@ -112,6 +119,7 @@ export class InProcessTransport implements Transport {
       } else {
         this.undeliverable++;
         this.options.onUndeliverable?.(envelope);
+        this.host?.undeliverable(envelope);
       }
     }
     if (this.closed) return;

@@ -88,6 +88,11 @@ export interface TransportHost {
   killNode(nodeId: string): void;
   /** Brings a crashed node back fresh (as `tree.revive`). */
   reviveNode(nodeId: string): void;
+  /**
+   * An envelope the transport could not deliver (nothing attached at its address): counted as
+   * dropped, and its sender is told if it awaits an answer (a lossless transport's INIT).
+   */
+  undeliverable(envelope: AnyEnvelope): void;
 }
 
 /** A message transport. */
@@ -97,6 +102,14 @@ export interface Transport {
    * passes the host on to the transport it wraps.
    */
   bind?(host: TransportHost): void;
+  /**
+   * True for a transport that loses nothing silently: an envelope sent to an attached address
+   * is delivered, and one it cannot deliver is reported to its host's `undeliverable`. Its
+   * senders then resend nothing merely because an answer is slow (a long queue is not a lost
+   * message): an unacknowledged INIT is sent again only once reported lost. Default false (a
+   * network, or a decorator that injects faults).
+   */
+  readonly lossless?: boolean;
   /**
    * Routes envelopes addressed to `nodeId` into `inbox`. Returns a function that detaches it.
    * Attaching an id twice replaces the earlier inbox.

@@ -1,8 +1,10 @@
 /**
  * A transport host for transport unit tests: a SimulatedClock, a fixed random source, and a
- * record of every event, lost link, crash and restart the transport reports.
+ * record of every event, lost link, crash, restart and undeliverable envelope the transport
+ * reports.
  */
 import { SimulatedClock } from 'xstate';
+import type { AnyEnvelope } from '../../machines/index.js';
 import type { TransportEvent, TransportHost } from '../../src/transport/Transport.js';
 
 /** A host on simulated time that records what the transport tells it. */
@@ -12,6 +14,7 @@ export interface TestTransportHost extends TransportHost {
   readonly lost: [from: string, to: string][];
   readonly killed: string[];
   readonly revived: string[];
+  readonly undelivered: AnyEnvelope[];
 }
 
 /** Builds a {@link TestTransportHost}; `random` defaults to always 0.5 (no jitter spread). */
@@ -21,17 +24,20 @@ export function createTransportHost(random: () => number = () => 0.5): TestTrans
   const lost: [string, string][] = [];
   const killed: string[] = [];
   const revived: string[] = [];
+  const undelivered: AnyEnvelope[] = [];
   return {
     clock,
     events,
     lost,
     killed,
     revived,
+    undelivered,
     now: () => clock.now(),
     random,
     emit: (make) => events.push(make()),
     linkLost: (from, to) => lost.push([from, to]),
     killNode: (nodeId) => killed.push(nodeId),
     reviveNode: (nodeId) => revived.push(nodeId),
+    undeliverable: (envelope) => undelivered.push(envelope),
   };
 }

@@ -111,6 +111,39 @@ describe('tree lifecycle', () => {
     await settle(t.clock, t.tree.shutdown({ timeoutMs: 500 }));
   });
 
+  it.each([
+    { lossless: false, inits: 3 },
+    { lossless: true, inits: 1 },
+  ])(
+    'should resend a slow INIT only on a transport that may lose it (lossless: $lossless)',
+    async ({ lossless, inits }) => {
+      // Arrange: eu-2's INITs arrive 1.2 s late (a long queue), past two rounds (every 500 ms)
+      const transport = new FilteringTransport({ lossless });
+      transport.holdMs = (e) => (e.kind === 'COORD_INIT' && e.to === 'eu-2' ? 1_200 : 0);
+      const t = createTestTree({ transport });
+      // Act
+      const state = await settle(t.clock, t.tree.start());
+      // Assert
+      expect(state).toBe('SYNCHRONIZED');
+      const sent = transport.sent.filter((e) => e.kind === 'COORD_INIT' && e.to === 'eu-2');
+      expect(sent).toHaveLength(inits);
+      await settle(t.clock, t.tree.shutdown());
+    },
+  );
+
+  it('should resend an INIT that a lossless transport reported undeliverable', async () => {
+    const transport = new FilteringTransport({ lossless: true });
+    let dropped = 0;
+    transport.drop = (e) => e.kind === 'COORD_INIT' && e.to === 'eu-2' && dropped++ < 2;
+    const t = createTestTree({ transport });
+    expect(await settle(t.clock, t.tree.start())).toBe('SYNCHRONIZED');
+    expect(transport.sent.filter((e) => e.kind === 'COORD_INIT' && e.to === 'eu-2')).toHaveLength(
+      3,
+    );
+    expect(t.tree.stats.dropped.undeliverable).toBe(2);
+    await settle(t.clock, t.tree.shutdown());
+  });
+
   it('should INIT again a child that answered its INIT with a retriable error', async () => {
     // Arrange: eu-2's first READY is replaced by an INIT_FAILED error
     const transport = new FilteringTransport();

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { InProcessTransport, type AnyEnvelope } from '../../helpers/imports.js';
 import { flush } from '../../helpers/simulation.js';
+import { createTransportHost } from '../../helpers/transportHost.js';
 
 const envelope = (to: string, seq: number): AnyEnvelope => ({
   v: 1,
@@ -84,6 +85,18 @@ describe('InProcessTransport', () => {
     await flush();
     expect(lost).toEqual(['a']);
     expect(transport.pending).toBe(0);
+  });
+
+  it('should be lossless: what it cannot deliver it reports to the host it is bound to', async () => {
+    const host = createTransportHost();
+    const transport = new InProcessTransport();
+    transport.bind(host);
+    transport.attach('a', () => {});
+    transport.send(envelope('a', 1));
+    transport.send(envelope('b', 2));
+    await flush();
+    expect(transport.lossless).toBe(true);
+    expect(host.undelivered.map((e) => e.seq)).toEqual([2]);
   });
 
   it('should deliver through a route to the inbox attached when the envelope is delivered', async () => {
