@@ -44,11 +44,13 @@ export { systemClock, type TreeClock } from './runtime/Timers.js';
 export { CLIENT_ID } from './runtime/TreeClient.js';
 export {
   DEFAULT_POLICY,
+  SCALED_TIMEOUT_MS_PER_NODE,
   resolvePolicy,
   type BatchingPolicy,
   type ConcurrencyPolicy,
   type CoordinationPolicy,
   type HeartbeatPolicy,
+  type PolicyScale,
   type ResolvedPolicy,
   type RetryPolicy,
   type TimeoutPolicy,

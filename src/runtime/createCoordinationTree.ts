@@ -39,7 +39,7 @@ import { recoverNode, waitForLinks, type RecoveryContext } from './recoverNode.j
 export function createCoordinationTree(options: CoordinationTreeOptions): CoordinationTree {
   checkTreeOptions(options);
   const topology = validateSpec(options.root);
-  const policy = resolvePolicy(options.policy);
+  const policy = resolvePolicy(options.policy, { nodes: topology.size });
   const rootId = options.root.id;
   const hostedUnder = validateParent(options.parent, topology);
   const clock = options.clock ?? systemClock;

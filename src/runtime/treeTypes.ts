@@ -102,7 +102,7 @@ export interface ShutdownResult {
 export interface ShutdownOptions {
   /** `drain` (default) lets in-flight commands finish; `abort` cancels them. */
   readonly mode?: ShutdownMode;
-  /** Deadline, ms; past it stragglers are force-stopped. Default `policy.timeouts.shutdownMs` (10 000). */
+  /** Deadline, ms; past it stragglers are force-stopped. Default `policy.timeouts.shutdownMs` (10 000, more for a large tree). */
   readonly timeoutMs?: number;
 }
 
