@@ -32,7 +32,6 @@ import type { Route } from '../transport/Transport.js';
 export class NodeEndpoint implements CommandHost, ChildLinksHost {
   readonly timers: Timers;
   readonly children: ChildLinks;
-  readonly commands: CommandEngine;
   state: CoordinationState = 'DISCONNECTED';
   reason = 'created';
   /** Crashed (killed) or finished: drops everything. */
@@ -55,6 +54,8 @@ export class NodeEndpoint implements CommandHost, ChildLinksHost {
   private watchers: LinkWatchers | null = null;
   /** Clock time of the last envelope of the current session from the parent, ms. */
   private heardFromParentAt = 0;
+  /** Built on the first command, SYNC or shutdown: most leaves of a big tree never need it. */
+  private commandsImpl: CommandEngine | null = null;
   /** Called once this node has answered its parent's SHUTDOWN and stopped. */
   onShutdownComplete: ((forced: number) => void) | null = null;
 
@@ -66,7 +67,6 @@ export class NodeEndpoint implements CommandHost, ChildLinksHost {
   ) {
     this.incarnation = kernel.newId();
     this.timers = new Timers(kernel.clock);
-    this.commands = new CommandEngine(this);
     this.children = new ChildLinks(this, seeds);
   }
 
@@ -118,7 +118,7 @@ export class NodeEndpoint implements CommandHost, ChildLinksHost {
   private stop(): void {
     this.dead = true;
     this.watchers?.release();
-    this.commands.kill();
+    this.commandsImpl?.kill();
     this.children.settleRemovals();
     this.timers.clearAll();
   }
@@ -222,6 +222,11 @@ export class NodeEndpoint implements CommandHost, ChildLinksHost {
   childShutdownComplete(link: Link, forcedBelow: number): void {
     if (link.removal) return this.children.finishRemoval(link);
     this.shutdown?.childCompleted(link.childId, forcedBelow);
+  }
+
+  /** The node's commands. */
+  get commands(): CommandEngine {
+    return (this.commandsImpl ??= new CommandEngine(this));
   }
 
   /** The children's heartbeat. */
@@ -328,7 +333,7 @@ export class NodeEndpoint implements CommandHost, ChildLinksHost {
   /** After a failure: fail in-flight commands, stop heartbeats. */
   async cleanup(): Promise<void> {
     this.heartbeatImpl?.stop();
-    this.commands.abortAll('NODE_FAILED', `${this.nodeId} failed: ${this.reason}`);
+    this.commandsImpl?.abortAll('NODE_FAILED', `${this.nodeId} failed: ${this.reason}`);
     this.children.clearInitTimers();
     await Promise.resolve();
   }
@@ -340,7 +345,7 @@ export class NodeEndpoint implements CommandHost, ChildLinksHost {
       sendToChild: (link, kind, body) => this.sendToChild(link, kind, body),
       // A suspected child is not waited for, neither its shutdown nor what it owes.
       giveUpOn: (link) => this.commands.fanOut.onChildLost(link),
-      idle: () => this.commands.idle,
+      idle: () => this.commandsImpl?.idle ?? true,
       done: () => this.actor?.send({ type: 'shutdown.done' }),
     });
     this.heartbeatImpl?.stop();
@@ -356,7 +361,7 @@ export class NodeEndpoint implements CommandHost, ChildLinksHost {
   /** The shutdown deadline passed: abort what is left; stragglers are stopped with the node. */
   forceShutdown(): void {
     this.shutdown?.force();
-    this.commands.abortAll('ABORTED', `${this.nodeId} shutdown deadline passed`);
+    this.commandsImpl?.abortAll('ABORTED', `${this.nodeId} shutdown deadline passed`);
   }
 
   /** Answers the parent's SHUTDOWN and stops answering anything else. */
