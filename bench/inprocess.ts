@@ -10,7 +10,8 @@
  * 2. The comparison: the floor, raw XState and fractal-coord trees are built one after the
  *    other (build time, heap per node after GC), all three stay alive, and command rounds
  *    alternate between them: fractal-coord, raw XState, floor, fractal-coord, ... (see
- *    {@link interleavedRounds}). Raw XState and the floor are then disposed.
+ *    {@link interleavedRounds}). Raw XState and the floor are then disposed, and the
+ *    fractal-coord tree runs the same number of rounds alone in the heap.
  * 3. Inspection: a second fractal-coord tree with `inspect: () => {}` is built, and rounds
  *    alternate between it and the uninspected tree of step 2; the overhead is the ratio of
  *    their medians. Both are then shut down.
@@ -93,6 +94,11 @@ export interface SizeResult {
   readonly runtimeStarted: string;
   readonly build: BySide<BuildFigures>;
   readonly round: BySide<RoundFigures>;
+  /**
+   * fractal-coord's rounds once raw XState and the floor are disposed: the same tree alone in
+   * the heap, where no other side's garbage adds to its collections.
+   */
+  readonly aloneRound: RoundFigures;
   /** fractal-coord's figures over raw XState's and over the floor's. */
   readonly ratios: { readonly vsRawXState: Ratios; readonly vsFloor: Ratios };
   /** Time to dispose of each side's tree (fractal-coord: a graceful shutdown), ms. */
@@ -177,6 +183,13 @@ async function benchSize(plan: SizePlan, log: (line: string) => void): Promise<S
   const samples = await interleavedRounds(sides, plan.rounds, plan.warmup, progress(at, log));
   const [, rawDisposeMs] = await timed('raw XState stopped', () => raw.side.dispose());
   const [, floorDisposeMs] = await timed('floor dropped', () => floor.side.dispose());
+  collect();
+  const [aloneSamples] = await interleavedRounds(
+    [runtime.side],
+    plan.rounds,
+    0,
+    progress(at, log, ' (alone)'),
+  );
 
   // 3. Inspection on and off, interleaved.
   let inspection: InspectionFigures;
@@ -224,6 +237,7 @@ async function benchSize(plan: SizePlan, log: (line: string) => void): Promise<S
     runtimeStarted: runtime.side.started,
     build: { runtime: runtime.figures, rawXState: raw.figures, floor: floor.figures },
     round: { runtime: runtimeRound, rawXState: rawRound, floor: floorRound },
+    aloneRound: summarizeRounds(aloneSamples!),
     ratios: {
       vsRawXState: ratios(runtime.figures, runtimeRound, raw.figures, rawRound),
       vsFloor: ratios(runtime.figures, runtimeRound, floor.figures, floorRound),
@@ -263,9 +277,10 @@ function ratios(
 function progress(
   at: string,
   log: (line: string) => void,
+  note = '',
 ): (side: RoundSide, index: number, ms: number) => void {
   return (side, index, ms) => {
-    if (ms >= 1_000) log(`${at}: ${side.label} round ${index + 1} in ${formatMs(ms)}`);
+    if (ms >= 1_000) log(`${at}: ${side.label}${note} round ${index + 1} in ${formatMs(ms)}`);
   };
 }
 
