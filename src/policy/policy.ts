@@ -183,7 +183,10 @@ function check(path: string, value: unknown, kind: Check): void {
  */
 export const SCALED_TIMEOUT_MS_PER_NODE = 0.25;
 
-/** What the defaults depend on: the number of nodes in the tree's spec. */
+/**
+ * What the defaults depend on: the number of nodes in the tree's spec, counted once when the
+ * tree is created (nodes added later do not raise the budgets).
+ */
 export interface PolicyScale {
   readonly nodes: number;
 }
@@ -197,6 +200,11 @@ export function resolvePolicy(
   input: CoordinationPolicy = {},
   scale: PolicyScale = { nodes: 1 },
 ): ResolvedPolicy {
+  if (!Number.isInteger(scale.nodes) || scale.nodes < 1) {
+    throw new InvalidPolicyError(
+      `resolvePolicy's scale.nodes must be the tree's number of nodes, an integer ≥ 1; got ${String(scale.nodes)}.`,
+    );
+  }
   const scaledMs = (fixedMs: number): number =>
     Math.max(fixedMs, Math.ceil(scale.nodes * SCALED_TIMEOUT_MS_PER_NODE));
   const intervalMs = input.heartbeat?.intervalMs ?? DEFAULT_POLICY.heartbeat.intervalMs;

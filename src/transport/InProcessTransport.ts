@@ -1,7 +1,8 @@
 /**
  * The default transport: in one process, FIFO, delivered off the sender's stack. Large
- * fan-outs are delivered in slices so that timers and I/O still run between them. It loses
- * nothing silently: what it cannot deliver it reports to its host (and `onUndeliverable`).
+ * fan-outs are delivered in slices so that timers and I/O still run between them. Used by one
+ * tree, it loses nothing silently: what it cannot deliver it reports to the tree (and to
+ * `onUndeliverable`).
  */
 import type { AnyEnvelope } from '../../machines/index.js';
 import type { Inbox, Route, Transport, TransportHost } from './Transport.js';
@@ -15,7 +16,7 @@ export interface InProcessTransportOptions {
    * 64 envelopes), so that timers and I/O run on time during a large fan-out. Default 5.
    */
   readonly sliceMs?: number;
-  /** Called for an envelope whose target has no inbox (as well as the bound host's `undeliverable`). */
+  /** Called for an envelope whose target has no inbox (as well as the bound tree's `undeliverable`). */
   readonly onUndeliverable?: (envelope: AnyEnvelope) => void;
 }
 
@@ -34,8 +35,8 @@ class Mailbox implements Route {
 
 /** In-process delivery with per-transport queues (no global state). */
 export class InProcessTransport implements Transport {
-  readonly lossless = true;
-  private host: TransportHost | null = null;
+  /** The trees bound to it: more than one when trees of one process share it. */
+  private readonly hosts: TransportHost[] = [];
   private readonly mailboxes = new Map<string, Mailbox>();
   private queue: AnyEnvelope[] = [];
   /** The sender's route for each queued envelope, where it gave one. */
@@ -57,7 +58,16 @@ export class InProcessTransport implements Transport {
   }
 
   bind(host: TransportHost): void {
-    this.host = host;
+    if (!this.hosts.includes(host)) this.hosts.push(host);
+  }
+
+  /**
+   * Lossless while one tree uses it: every envelope it cannot deliver is reported to that tree,
+   * which tells the sender. Trees sharing it are not told of one another's lost envelopes (nor
+   * of those fenced in another tree), so their senders must resend as over a network.
+   */
+  get lossless(): boolean {
+    return this.hosts.length === 1;
   }
 
   attach(nodeId: string, inbox: Inbox): () => void {
@@ -119,7 +129,7 @@ export class InProcessTransport implements Transport {
       } else {
         this.undeliverable++;
         this.options.onUndeliverable?.(envelope);
-        this.host?.undeliverable(envelope);
+        if (this.hosts.length === 1) this.hosts[0]!.undeliverable(envelope);
       }
     }
     if (this.closed) return;

@@ -41,6 +41,12 @@ describe('timeout defaults scaled to the tree', () => {
     expect(timeouts.shutdownMs).toBe(27_778);
   });
 
+  it('should refuse a scale that is not a count of nodes, saying what it needs', () => {
+    for (const nodes of [Number.NaN, 0, 2.5, -1]) {
+      expect(() => resolvePolicy({}, { nodes })).toThrow(/scale\.nodes must be .* integer ≥ 1/);
+    }
+  });
+
   it('should scale a tree’s defaults to the nodes of its spec', () => {
     const handler = () => 'ok';
     const small = createCoordinationTree({ root: wide(10), handler });

@@ -4,6 +4,7 @@ import { advance, settle, testPolicy } from '../../helpers/simulation.js';
 import { FilteringTransport } from '../../helpers/FilteringTransport.js';
 import {
   createCoordinationTree,
+  InProcessTransport,
   ReliableTransport,
   type CoordinationTree,
   type NodeSpec,
@@ -183,5 +184,29 @@ describe('remote children', () => {
     expect(() => createCoordinationTree({ root: { id: 'a' }, parent: '$x', handler })).toThrow(
       /options.parent/,
     );
+  });
+  it('should resend INIT to a remote child that starts late, over an in-process transport both trees share', async () => {
+    // Arrange: one raw in-process transport under both trees, so neither is told of the other's
+    // dropped envelopes; the host of `eu` starts 300 ms after the root
+    const clock = new SimulatedClock();
+    const wire = new InProcessTransport();
+    const common = { clock, random: () => 0.5, policy: testPolicy, handler: () => 'ok' };
+    const root = createCoordinationTree({ ...common, root: wholeSpec, transport: wire });
+    const host = createCoordinationTree({
+      ...common,
+      root: { id: 'eu', children: [{ id: 'eu-1' }, { id: 'eu-2' }] },
+      parent: 'root',
+      transport: wire,
+    });
+    const started = root.start();
+    await advance(clock, 300);
+    // Act
+    const joined = host.start();
+    // Assert
+    expect(wire.lossless).toBe(false);
+    expect(await settle(clock, started)).toBe('SYNCHRONIZED');
+    expect(await settle(clock, joined)).toBe('SYNCHRONIZED');
+    await settle(clock, host.shutdown());
+    await settle(clock, root.shutdown());
   });
 });

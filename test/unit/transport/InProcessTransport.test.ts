@@ -99,6 +99,19 @@ describe('InProcessTransport', () => {
     expect(host.undelivered.map((e) => e.seq)).toEqual([2]);
   });
 
+  it('should not claim to be lossless once two trees share it, nor report to either', async () => {
+    // A drop cannot be reported to the sender's tree: it may be the other one.
+    const [first, second] = [createTransportHost(), createTransportHost()];
+    const transport = new InProcessTransport();
+    transport.bind(first);
+    transport.bind(second);
+    transport.send(envelope('nobody', 1));
+    await flush();
+    expect(transport.lossless).toBe(false);
+    expect(transport.undeliverable).toBe(1);
+    expect([...first.undelivered, ...second.undelivered]).toEqual([]);
+  });
+
   it('should deliver through a route to the inbox attached when the envelope is delivered', async () => {
     // Arrange: a route taken while the first inbox was attached
     const transport = new InProcessTransport();
