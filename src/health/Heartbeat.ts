@@ -12,7 +12,7 @@ import {
   type MessageBodies,
   type MessageKind,
 } from '../../machines/index.js';
-import type { Link } from '../runtime/ChildLinks.js';
+import type { Link } from '../runtime/Link.js';
 import type { TimerHandle, Timers } from '../runtime/Timers.js';
 import type { TreeKernel } from '../runtime/TreeKernel.js';
 import { addSample, phi } from './phiAccrual.js';

@@ -16,7 +16,7 @@ import {
   type SubtreeCounts,
   type SyncReport,
 } from '../../machines/index.js';
-import type { Link } from './ChildLinks.js';
+import type { Link } from './Link.js';
 import type { Timers } from './Timers.js';
 import { CommandFanOut } from './CommandFanOut.js';
 import { DEDUP_GRACE_MS, DedupMemory, type Reply } from './DedupMemory.js';

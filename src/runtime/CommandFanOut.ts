@@ -12,7 +12,7 @@ import {
   type SyncReport,
 } from '../../machines/index.js';
 import { childBudget } from '../policy/policy.js';
-import type { Link } from './ChildLinks.js';
+import type { Link } from './Link.js';
 import { CommandOutbox } from './CommandOutbox.js';
 import { settle, type Running } from './runningCommand.js';
 import type { Timers } from './Timers.js';

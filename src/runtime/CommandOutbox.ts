@@ -4,7 +4,7 @@
  * `batching.maxBatchSize`), and remembered per envelope until acknowledged or no longer awaited.
  */
 import type { CommandSpec, MessageBodies, MessageKind } from '../../machines/index.js';
-import type { Link } from './ChildLinks.js';
+import type { Link } from './Link.js';
 import type { TimerHandle, Timers } from './Timers.js';
 import type { TreeKernel } from './TreeKernel.js';
 

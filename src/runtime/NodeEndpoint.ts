@@ -16,13 +16,14 @@ import {
   type ShutdownMode,
   type SubtreeCounts,
 } from '../../machines/index.js';
-import { ChildLinks, type ChildLinksHost, type ChildSeed, type Link } from './ChildLinks.js';
+import { ChildLinks, type ChildLinksHost } from './ChildLinks.js';
+import type { ChildSeed, Link } from './Link.js';
 import { CommandEngine, type CommandHost } from './CommandEngine.js';
 import { Heartbeat } from '../health/Heartbeat.js';
 import { fromChild } from './childInbox.js';
 import { LinkWatchers } from './LinkWatchers.js';
 import { NodeShutdown } from './NodeShutdown.js';
-import { ParentReports } from './ParentReports.js';
+import { notInitialized, ParentReports } from './ParentReports.js';
 import { newEnvelope } from './envelope.js';
 import { Timers } from './Timers.js';
 import type { TreeKernel } from './TreeKernel.js';
@@ -164,19 +165,12 @@ export class NodeEndpoint implements CommandHost, ChildLinksHost {
     if (this.session === null) {
       // A node that restarted fresh: tell the parent it needs an INIT.
       kernel.drop(this.nodeId, 'stale-session', envelope);
+      const body = notInitialized(this.nodeId, envelope);
       this.sendEnvelope(
         'COORD_ERROR',
         this.parentId,
         envelope.epoch,
-        {
-          scope: 'node',
-          code: 'NOT_INITIALIZED',
-          message: `${this.nodeId} has no session; send COORD_INIT first`,
-          retriable: true,
-          ...(envelope.kind === 'COORD_COMMAND' && envelope.body.commands[0]
-            ? { commandId: envelope.body.commands[0].commandId }
-            : {}),
-        },
+        body,
         this.parentRoute,
         envelope.session,
       );

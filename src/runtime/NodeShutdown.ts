@@ -5,7 +5,7 @@
  */
 import type { MessageBodies, MessageKind, ShutdownMode } from '../../machines/index.js';
 import { childBudget } from '../policy/policy.js';
-import type { Link } from './ChildLinks.js';
+import type { Link } from './Link.js';
 
 /** What the shutdown needs from its node. */
 export interface ShutdownHost {

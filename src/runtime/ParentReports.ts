@@ -5,6 +5,7 @@
  */
 import {
   isAvailableState,
+  type AnyEnvelope,
   type CoordinationState,
   type MessageBodies,
   type MessageKind,
@@ -14,6 +15,25 @@ import { sameCounts } from './subtreeCounts.js';
 
 /** Not in a session, answering INIT, in one, leaving. */
 export type JoinState = 'idle' | 'joining' | 'joined' | 'leaving';
+
+/**
+ * What a node without a session (it restarted fresh) answers its parent's envelope with: it
+ * needs an INIT first. The error names the command the envelope carried, if any.
+ */
+export function notInitialized(
+  nodeId: string,
+  envelope: AnyEnvelope,
+): MessageBodies['COORD_ERROR'] {
+  return {
+    scope: 'node',
+    code: 'NOT_INITIALIZED',
+    message: `${nodeId} has no session; send COORD_INIT first`,
+    retriable: true,
+    ...(envelope.kind === 'COORD_COMMAND' && envelope.body.commands[0]
+      ? { commandId: envelope.body.commands[0].commandId }
+      : {}),
+  };
+}
 
 /** What the reports need from their node. */
 export interface ParentReportsHost {

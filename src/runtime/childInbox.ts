@@ -8,7 +8,8 @@ import {
   type AnyEnvelope,
   type CoordinationState,
 } from '../../machines/index.js';
-import type { ChildLinks, Link } from './ChildLinks.js';
+import type { ChildLinks } from './ChildLinks.js';
+import type { Link } from './Link.js';
 import type { CommandEngine } from './CommandEngine.js';
 import type { TreeKernel } from './TreeKernel.js';
 

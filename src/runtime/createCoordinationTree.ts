@@ -16,7 +16,7 @@ import {
 import { HostedRoot, validateParent } from './HostedRoot.js';
 import { InProcessTransport } from '../transport/InProcessTransport.js';
 import type { Transport } from '../transport/Transport.js';
-import type { ChildSeed } from './ChildLinks.js';
+import type { ChildSeed } from './Link.js';
 import { NodeEndpoint } from './NodeEndpoint.js';
 import { provideNodeMachine } from './provideNodeMachine.js';
 import { systemClock, Timers } from './Timers.js';
