@@ -96,9 +96,10 @@ export interface IdleFigures extends CpuFigures {
 
 /**
  * Leaves a started tree idle for `idleMs` and measures the process's CPU over that time as a
- * share of one core, with every `link` event watched for a child going `unreachable`. A full
- * GC first, so that the build's garbage is not collected inside the window. Watching
- * `events$` makes the tree build an event object per envelope (that cost is included).
+ * share of one core, with its `link` events watched for a child going `unreachable`. A full GC
+ * first, so that the build's garbage is not collected inside the window. Only `link` events are
+ * watched, so the tree builds no event per envelope (watching `events$` would: 3-4 % more of a
+ * core at 111 111 nodes).
  */
 export async function measureIdle(
   side: RuntimeSide,
@@ -109,8 +110,7 @@ export async function measureIdle(
   collect();
   let falseSuspicions = 0;
   let otherLinkChanges = 0;
-  const subscription = tree.events$.subscribe((event) => {
-    if (event.type !== 'link') return;
+  const subscription = tree.eventsOf('link').subscribe((event) => {
     if (event.to === 'unreachable') falseSuspicions++;
     else otherLinkChanges++;
   });

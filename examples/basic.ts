@@ -16,8 +16,8 @@ const tree = createCoordinationTree({
   policy: { timeouts: { commandMs: 5_000 }, heartbeat: { intervalMs: 500 } },
 });
 
-tree.events$.subscribe((e) => {
-  if (e.type === 'transition') console.log(`${e.nodeId}: ${e.from} → ${e.to} (${e.reason})`);
+tree.eventsOf('transition').subscribe((e) => {
+  console.log(`${e.nodeId}: ${e.from} → ${e.to} (${e.reason})`);
 });
 
 try {

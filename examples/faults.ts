@@ -21,8 +21,8 @@ const tree = createCoordinationTree({
   },
 });
 const applied: Record<string, number> = {};
-tree.events$.subscribe((e) => {
-  if (e.type === 'fault') applied[e.fault] = (applied[e.fault] ?? 0) + 1;
+tree.eventsOf('fault').subscribe((e) => {
+  applied[e.fault] = (applied[e.fault] ?? 0) + 1;
 });
 
 await tree.start();

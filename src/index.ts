@@ -33,6 +33,7 @@ export type {
   TreeEvent,
 } from './runtime/events.js';
 export type { TreeStats } from './runtime/TreeKernel.js';
+export { TREE_EVENT_TYPES, type TreeEventOf, type TreeEventType } from './runtime/EventStream.js';
 export {
   ConformanceMonitor,
   EXECUTION_WINDOW,

@@ -52,7 +52,7 @@ export async function loadHandler(path: string | undefined): Promise<CommandHand
 
 /** Prints state changes of the tree's nodes and links. */
 export function logTree(tree: CoordinationTree, print: Print): void {
-  tree.events$.subscribe((event) => {
+  tree.eventsOf('transition', 'link').subscribe((event) => {
     if (event.type === 'transition') print(`${event.nodeId}: ${event.to} (${event.reason})`);
     if (event.type === 'link' && event.to === 'unreachable')
       print(`${event.nodeId}: child ${event.childId} is unreachable`);

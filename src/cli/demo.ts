@@ -120,7 +120,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<void> {
     clearProgress();
     running = null;
   };
-  tree.events$.subscribe((event: TreeEvent) => {
+  tree.eventsOf('command', 'transition', 'node', 'fault').subscribe((event: TreeEvent) => {
     if (event.type === 'command') {
       if (event.phase === 'issued' && event.nodeId === CLIENT_ID) {
         const leaves = tree.snapshot().nodes[SPEC.id]?.subtree.leaves ?? 0;

@@ -355,7 +355,8 @@ export class CommandEngine {
     status?: 'completed' | 'failed' | 'timedOut',
   ): void {
     const { kernel, nodeId } = this.host;
-    kernel.emit(() => ({
+    if (!kernel.events.watching('command')) return;
+    kernel.events.publish({
       type: 'command',
       phase,
       nodeId,
@@ -363,6 +364,6 @@ export class CommandEngine {
       name: spec.name,
       ...(status ? { status } : {}),
       at: kernel.now(),
-    }));
+    });
   }
 }

@@ -79,7 +79,7 @@ export class HostedRoot {
         return true;
       };
       if (settle()) return;
-      const subscription = this.host.kernel.events.subscribe({
+      const subscription = this.host.kernel.events.of(['transition']).subscribe({
         next: (event) => {
           if (event.type === 'transition' && event.nodeId === root.nodeId && settle())
             subscription.unsubscribe();

@@ -3,12 +3,12 @@
  * stream and counters. One per tree; nothing here is global.
  */
 import { nanoid } from 'nanoid';
-import { Subject } from 'rxjs';
 import type { AnyEnvelope } from '../../machines/index.js';
 import type { ResolvedPolicy } from '../policy/policy.js';
 import type { Route, Transport } from '../transport/Transport.js';
 import type { CommandHandler } from './commandTypes.js';
 import type { DropReason, TreeEvent } from './events.js';
+import { EventStream } from './EventStream.js';
 import type { TreeClock } from './Timers.js';
 
 /** Counters of one tree's traffic. */
@@ -24,7 +24,7 @@ const ID_PREFIX_LENGTH = 7;
 
 /** The shared services. */
 export class TreeKernel {
-  readonly events = new Subject<TreeEvent>();
+  readonly events = new EventStream();
   readonly stats: TreeStats = {
     sent: 0,
     received: 0,
@@ -77,14 +77,9 @@ export class TreeKernel {
     return this.transport.lossless === true;
   }
 
-  /** Whether anyone listens to the event stream (events are built only then). */
-  get observed(): boolean {
-    return this.events.observed;
-  }
-
-  /** Publishes an event built by `make`, if anyone listens. */
+  /** Publishes an event built by `make`, if anyone watches its type. */
   emit(make: () => TreeEvent): void {
-    if (this.events.observed) this.events.next(make());
+    this.events.emit(make);
   }
 
   /** The transport's route to `nodeId`, if it has routes and something is attached there. */
@@ -95,7 +90,8 @@ export class TreeKernel {
   /** Sends an envelope through the transport (by `route`, if given), counting and publishing it. */
   send(envelope: AnyEnvelope, route?: Route): void {
     this.stats.sent++;
-    if (this.events.observed) this.events.next({ type: 'message', envelope, at: envelope.sentAt });
+    if (this.events.watching('message'))
+      this.events.publish({ type: 'message', envelope, at: envelope.sentAt });
     this.transport.send(envelope, route);
   }
 

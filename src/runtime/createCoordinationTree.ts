@@ -52,8 +52,10 @@ export function createCoordinationTree(options: CoordinationTreeOptions): Coordi
     options.random ?? Math.random,
   );
   if (options.monitor === true) {
-    const monitor = new ConformanceMonitor((violation) => kernel.events.next(violation));
-    kernel.events.subscribe((event) => monitor.observe(event));
+    const monitor = new ConformanceMonitor((violation) => kernel.events.publish(violation));
+    kernel.events
+      .of(['transition', 'message', 'command', 'node'])
+      .subscribe((event) => monitor.observe(event));
   }
   const endpoints = new Map<string, NodeEndpoint>();
   const dead = new Set<string>();
@@ -125,7 +127,8 @@ export function createCoordinationTree(options: CoordinationTreeOptions): Coordi
   });
 
   const tree: CoordinationTree = {
-    events$: kernel.events.asObservable(),
+    events$: kernel.events.all$,
+    eventsOf: (...types) => kernel.events.of(types),
     policy,
     get status() {
       return status;

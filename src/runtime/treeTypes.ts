@@ -15,6 +15,7 @@ import type { NodeSpec } from '../spec/treeSpec.js';
 import type { Transport } from '../transport/Transport.js';
 import type { CommandHandler, CommandOptions, CommandResult } from './commandTypes.js';
 import type { TreeEvent } from './events.js';
+import type { TreeEventOf, TreeEventType } from './EventStream.js';
 import type { TreeClock } from './Timers.js';
 import type { TreeStats } from './TreeKernel.js';
 
@@ -121,8 +122,17 @@ export interface CoordinationTree {
   stateOf(nodeId: string): CoordinationState;
   /** Every node's state and link states. */
   snapshot(): TreeSnapshot;
-  /** Transitions, decisions, links, command progress, protocol messages, drops. */
+  /**
+   * Every event: transitions, decisions, links, command progress, protocol messages, drops.
+   * While it has a subscriber, every envelope sent builds a `message` event.
+   */
   readonly events$: Observable<TreeEvent>;
+  /**
+   * Only the events of the given types, e.g. `tree.eventsOf('transition', 'link')`. Events of
+   * other types are not built for it: watching links or transitions costs nothing per envelope.
+   * @throws TypeError for no type, or one that is not a {@link TreeEventType}
+   */
+  eventsOf<T extends TreeEventType>(...types: [T, ...T[]]): Observable<TreeEventOf<T>>;
   /** Runs a command on every available leaf; always resolves with an aggregate. */
   command(name: string, payload?: unknown, options?: CommandOptions): Promise<CommandResult>;
   /** Simulates a crash: the node (and the subtree it hosts) stops answering. */

@@ -18,7 +18,7 @@ export function waitForEvents(
 ): Promise<boolean> {
   if (ready()) return Promise.resolve(true);
   return new Promise((resolve) => {
-    const subscription = kernel.events.subscribe({
+    const subscription = kernel.events.of(['transition', 'link']).subscribe({
       next: (event) => {
         if (done(event)) finish(true);
       },
