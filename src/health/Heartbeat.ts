@@ -1,10 +1,11 @@
 /**
- * Heartbeats of one coordinator: one timer per coordinator (not per link). Each round it pings
- * the children that have been quiet for half an interval, suspects those whose phi-accrual
- * suspicion reached the threshold (or that are silent past `timeouts.heartbeatMs`), and asks
- * the suspected ones for a COORD_SYNC: the first to answer is re-synchronised. Any message from
- * a child counts as liveness (busy links skip pings). The interval stretches while every child
- * is healthy and halves while one is suspected, within its bounds.
+ * Heartbeats of one coordinator: one entry per coordinator (not per link) on the tree's timer
+ * heap (`TreeKernel.rounds`), which runs every coordinator's rounds on one clock timer. Each
+ * round it pings the children that have been quiet for half an interval, suspects those whose
+ * phi-accrual suspicion reached the threshold (or that are silent past `timeouts.heartbeatMs`),
+ * and asks the suspected ones for a COORD_SYNC: the first to answer is re-synchronised. Any
+ * message from a child counts as liveness (busy links skip pings). The interval stretches while
+ * every child is healthy and halves while one is suspected, within its bounds.
  */
 import {
   isAvailableState,
@@ -13,14 +14,13 @@ import {
   type MessageKind,
 } from '../../machines/index.js';
 import type { Link } from '../runtime/Link.js';
-import type { TimerHandle, Timers } from '../runtime/Timers.js';
+import type { HeapTimer } from '../runtime/TimerHeap.js';
 import type { TreeKernel } from '../runtime/TreeKernel.js';
-import { addSample, phi } from './phiAccrual.js';
+import { addSample, phi, PHI_WITHIN_EXPECTED } from './phiAccrual.js';
 
 /** What the heartbeat needs from its node. */
 export interface HeartbeatHost {
   readonly kernel: TreeKernel;
-  readonly timers: Timers;
   readonly links: ReadonlyMap<string, Link>;
   /** Whether the node coordinates right now (available and not shutting down). */
   coordinating(): boolean;
@@ -36,10 +36,11 @@ const EMPTY_BODY: MessageBodies['COORD_HEARTBEAT'] = Object.freeze({});
 /** Phi below which a child counts as healthy (the interval may stretch). */
 const HEALTHY_PHI = 1;
 
-/** The heartbeat of one coordinator. */
-export class Heartbeat {
+/** The heartbeat of one coordinator: its own entry on the tree's timer heap. */
+export class Heartbeat implements HeapTimer {
+  dueAt = 0;
+  heapIndex = -1;
   private running = false;
-  private timer: TimerHandle | null = null;
   /** The current interval, ms: adapts between the policy's bounds. */
   private interval: number;
 
@@ -69,8 +70,7 @@ export class Heartbeat {
   /** The node stopped coordinating (or has no children to watch). */
   stop(): void {
     this.running = false;
-    this.host.timers.clear(this.timer);
-    this.timer = null;
+    this.host.kernel.rounds.cancel(this);
   }
 
   /**
@@ -87,13 +87,12 @@ export class Heartbeat {
   }
 
   private schedule(): void {
-    if (!this.running || this.timer || this.host.links.size === 0) return;
-    this.timer = this.host.timers.set(this.beat, this.interval);
+    if (!this.running || this.heapIndex >= 0 || this.host.links.size === 0) return;
+    this.host.kernel.rounds.schedule(this, this.interval);
   }
 
   /** One round: suspect, ping, ask the suspected to SYNC, then adapt the interval. */
-  private readonly beat = (): void => {
-    this.timer = null;
+  fire(): void {
     const { kernel, links } = this.host;
     const now = kernel.now();
     const policy = kernel.policy.heartbeat;
@@ -112,7 +111,13 @@ export class Heartbeat {
         continue;
       }
       const silent = now - link.lastHeard;
-      const suspicion = phi(link, silent, policy);
+      // A link that is not overdue has phi ≤ PHI_WITHIN_EXPECTED, below HEALTHY_PHI: it is
+      // worked out then only if the threshold is that low (most rounds skip its logarithms).
+      const overdue = silent > link.arrivalMean + policy.acceptablePauseMs;
+      const suspicion =
+        overdue || policy.phiThreshold <= PHI_WITHIN_EXPECTED
+          ? phi(link, silent, policy)
+          : PHI_WITHIN_EXPECTED;
       if (suspicion >= policy.phiThreshold || silent >= hardCapMs) {
         suspected = true;
         this.host.markUnreachable(link.childId);
@@ -129,8 +134,7 @@ export class Heartbeat {
     else if (healthy)
       this.interval = Math.min(policy.maxIntervalMs, this.interval * policy.stretchFactor);
     // A state change during the round may have scheduled the next one already, on the old interval.
-    this.host.timers.clear(this.timer);
-    this.timer = null;
+    this.host.kernel.rounds.cancel(this);
     if (this.host.coordinating()) this.schedule();
-  };
+  }
 }

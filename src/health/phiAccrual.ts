@@ -37,6 +37,12 @@ export function addSample(stats: ArrivalStats, intervalMs: number): void {
 }
 
 /**
+ * The most phi reaches while a link is silent no longer than expected (its mean inter-arrival
+ * time plus the acceptable pause): log10 2, where a later arrival is as likely as not.
+ */
+export const PHI_WITHIN_EXPECTED = Math.log10(2);
+
+/**
  * Suspicion that a link silent for `silentMs` has failed. The acceptable pause shifts the
  * expected arrival later; the normal distribution's tail is approximated with a logistic
  * function (as Akka does), so phi grows smoothly and reaches `Infinity` only far past due.

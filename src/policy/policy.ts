@@ -50,8 +50,8 @@ export interface RetryPolicy {
 }
 
 /**
- * Heartbeats and failure detection. One timer per coordinator pings the children that have been
- * quiet; a phi-accrual detector over their inter-arrival times decides when one is suspected.
+ * Heartbeats and failure detection. One round per coordinator (all on one clock timer per
+ * tree) pings the children that have been quiet; a phi-accrual detector over their inter-arrival times decides when one is suspected.
  * The interval stretches while every child is healthy and shrinks while one is suspected.
  */
 export interface HeartbeatPolicy {

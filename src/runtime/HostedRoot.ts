@@ -52,6 +52,7 @@ export class HostedRoot {
    */
   watch(silenceMs: number): void {
     const { kernel, timers } = this.host;
+    this.root.watchParent();
     const check = (): void => {
       this.watchdog = null;
       if (this.finished !== null || this.waiter !== null) return;

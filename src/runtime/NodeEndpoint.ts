@@ -53,8 +53,13 @@ export class NodeEndpoint implements CommandHost, ChildLinksHost {
   private readonly reports = new ParentReports(this);
   /** The supervisor and remote-child proxies: built for a coordinator only. */
   private watchers: LinkWatchers | null = null;
-  /** Clock time of the last envelope of the current session from the parent, ms. */
+  /**
+   * Clock time of the parent's INIT, then (once `watchParent` was called) of its last envelope
+   * in the session, ms.
+   */
   private heardFromParentAt = 0;
+  /** Whether every envelope from the parent is timed (see `watchParent`). */
+  private parentWatched = false;
   /** Built on the first command, SYNC or shutdown: most leaves of a big tree never need it. */
   private commandsImpl: CommandEngine | null = null;
   /** Called once this node has answered its parent's SHUTDOWN and stopped. */
@@ -83,8 +88,16 @@ export class NodeEndpoint implements CommandHost, ChildLinksHost {
   }
 
   /**
-   * How long the parent of the current session has been silent, ms; 0 before any INIT (no
-   * parent to miss yet).
+   * Times every envelope from the parent from now on, for `parentSilentFor`. Only a node whose
+   * parent is elsewhere watches it: a clock reading per envelope is not free.
+   */
+  watchParent(): void {
+    this.parentWatched = true;
+  }
+
+  /**
+   * How long the parent of the current session has been silent, ms (since its INIT, unless
+   * `watchParent` was called); 0 before any INIT (no parent to miss yet).
    */
   parentSilentFor(now: number): number {
     return this.session === null ? 0 : now - this.heardFromParentAt;
@@ -121,6 +134,7 @@ export class NodeEndpoint implements CommandHost, ChildLinksHost {
     this.watchers?.release();
     this.commandsImpl?.kill();
     this.children.settleRemovals();
+    this.heartbeatImpl?.stop();
     this.timers.clearAll();
   }
 
@@ -180,7 +194,7 @@ export class NodeEndpoint implements CommandHost, ChildLinksHost {
       return kernel.drop(this.nodeId, 'stale-session', envelope);
     if (envelope.epoch !== this.parentEpoch)
       return kernel.drop(this.nodeId, 'stale-epoch', envelope);
-    this.heardFromParentAt = kernel.now();
+    if (this.parentWatched) this.heardFromParentAt = kernel.now();
     switch (envelope.kind) {
       case 'COORD_COMMAND':
         return this.commands.onCommand(envelope);

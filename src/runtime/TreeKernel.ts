@@ -10,6 +10,7 @@ import type { CommandHandler } from './commandTypes.js';
 import type { DropReason, TreeEvent } from './events.js';
 import { EventStream } from './EventStream.js';
 import type { TreeClock } from './Timers.js';
+import { TimerHeap } from './TimerHeap.js';
 
 /** Counters of one tree's traffic. */
 export interface TreeStats {
@@ -25,6 +26,8 @@ const ID_PREFIX_LENGTH = 7;
 /** The shared services. */
 export class TreeKernel {
   readonly events = new EventStream();
+  /** Every coordinator's heartbeat rounds, on one clock timer. */
+  readonly rounds: TimerHeap;
   readonly stats: TreeStats = {
     sent: 0,
     received: 0,
@@ -55,7 +58,9 @@ export class TreeKernel {
     readonly policy: ResolvedPolicy,
     readonly handler: CommandHandler,
     readonly random: () => number,
-  ) {}
+  ) {
+    this.rounds = new TimerHeap(clock, () => this.now());
+  }
 
   /** Clock time, ms. */
   now(): number {

@@ -349,6 +349,7 @@ export function createCoordinationTree(options: CoordinationTreeOptions): Coordi
         for (const endpoint of endpoints.values()) endpoint.dispose();
         client?.dispose();
         timers.clearAll();
+        kernel.rounds.clear();
         transport.close();
         status = 'shutDown';
         kernel.events.complete();

@@ -1,5 +1,13 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { addSample, firstEstimate, phi, timeToSuspect } from '../../../src/health/phiAccrual.js';
+import {
+  addSample,
+  firstEstimate,
+  phi,
+  PHI_WITHIN_EXPECTED,
+  timeToSuspect,
+} from '../../../src/health/phiAccrual.js';
+import { logSeed, propertyRun, seedLabel } from '../../property/support/machinesPropertyRun.js';
 
 const akka = { minStdDevMs: 100, acceptablePauseMs: 3_000 };
 
@@ -39,5 +47,31 @@ describe('phiAccrual', () => {
     expect(t).toBeLessThan(2_000 + 3_000 + 550);
     expect(phi(stats, t - 1, akka)).toBeLessThan(8);
     expect(phi(stats, t + 1, akka)).toBeGreaterThanOrEqual(8);
+  });
+
+  const boundRun = propertyRun();
+  it(`should keep phi at most log10 2 until a link is overdue, and above it once overdue ${seedLabel(boundRun)}`, () => {
+    logSeed('phi within expected', boundRun);
+    const statsArb = fc.record({
+      arrivalMean: fc.double({ min: 1, max: 100_000, noNaN: true }),
+      arrivalVariance: fc.double({ min: 0, max: 1e9, noNaN: true }),
+    });
+    const settingsArb = fc.record({
+      minStdDevMs: fc.double({ min: 1, max: 10_000, noNaN: true }),
+      acceptablePauseMs: fc.double({ min: 0, max: 100_000, noNaN: true }),
+    });
+    fc.assert(
+      fc.property(
+        statsArb,
+        settingsArb,
+        fc.double({ min: 0, max: 1, noNaN: true }),
+        (stats, settings, share) => {
+          const expected = stats.arrivalMean + settings.acceptablePauseMs;
+          expect(phi(stats, share * expected, settings)).toBeLessThanOrEqual(PHI_WITHIN_EXPECTED);
+          expect(phi(stats, expected * 1.01 + 1, settings)).toBeGreaterThan(PHI_WITHIN_EXPECTED);
+        },
+      ),
+      boundRun,
+    );
   });
 });
