@@ -3,13 +3,8 @@
  * (The full fault-injecting transport is a library feature of its own; this is only what the
  * runtime's unit tests need.)
  */
-import {
-  InProcessTransport,
-  type AnyEnvelope,
-  type Inbox,
-  type Transport,
-  type TransportHost,
-} from './imports.js';
+import { simulatedWire } from './simulation.js';
+import { type AnyEnvelope, type Inbox, type Transport, type TransportHost } from './imports.js';
 
 /** Decides per envelope. */
 export type EnvelopeRule = (envelope: AnyEnvelope) => boolean;
@@ -25,7 +20,7 @@ export interface FilteringTransportOptions {
 
 /** In-process transport with drop, duplicate and hold rules that tests can change at any time. */
 export class FilteringTransport implements Transport {
-  readonly inner = new InProcessTransport();
+  readonly inner = simulatedWire();
   readonly lossless: boolean;
   drop: EnvelopeRule = () => false;
   duplicate: EnvelopeRule = () => false;

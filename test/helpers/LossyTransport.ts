@@ -2,7 +2,8 @@
  * A test transport: in-process delivery over a lossy link, driven by a seeded PRNG. Each
  * envelope may be dropped, duplicated, or held back and released after the next one (reordered).
  */
-import { InProcessTransport, type AnyEnvelope, type Inbox, type Transport } from './imports.js';
+import { simulatedWire } from './simulation.js';
+import { type AnyEnvelope, type Inbox, type Transport } from './imports.js';
 
 /** Fault probabilities, each in [0, 1], and the seed that makes a run repeatable. */
 export interface LossyOptions {
@@ -26,7 +27,7 @@ function mulberry32(seed: number): () => number {
 
 /** In-process transport that drops, duplicates and reorders envelopes at random (seeded). */
 export class LossyTransport implements Transport {
-  readonly inner = new InProcessTransport();
+  readonly inner = simulatedWire();
   /** Faults applied so far. */
   readonly faults = { dropped: 0, duplicated: 0, reordered: 0 };
   private readonly random: () => number;

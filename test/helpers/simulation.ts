@@ -6,7 +6,9 @@ import { SimulatedClock } from 'xstate';
 import { expect } from 'vitest';
 import {
   createCoordinationTree,
+  InProcessTransport,
   isAllowedTransitionFor,
+  type InProcessTransportOptions,
   type CoordinationPolicy,
   type CoordinationTree,
   type CoordinationTreeOptions,
@@ -14,6 +16,14 @@ import {
   type TransitionEvent,
   type TreeEvent,
 } from './imports.js';
+
+/**
+ * An in-process transport for simulated-time tests: it slices deliveries by count only, never
+ * by real time, so that a slow or loaded machine cannot change what a test sees.
+ */
+export function simulatedWire(options: InProcessTransportOptions = {}): InProcessTransport {
+  return new InProcessTransport({ sliceMs: Number.POSITIVE_INFINITY, ...options });
+}
 
 /** Lets every queued delivery, microtask and immediate run. */
 export async function flush(rounds = 8): Promise<void> {
@@ -107,6 +117,7 @@ export function createTestTree(
     random: () => 0.5,
     policy: testPolicy,
     monitor: true,
+    transport: simulatedWire(),
     handler: (command, context) => {
       executions.push(`${context.nodeId}:${command.id}`);
       return `${context.nodeId}:${command.name}`;

@@ -1,12 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { advance, createTestTree, settle, testPolicy } from '../../helpers/simulation.js';
-import { FaultInjectingTransport } from 'fractal-coord/testing';
 import {
-  DEFAULT_POLICY,
-  InProcessTransport,
-  type AnyEnvelope,
-  type TreeEvent,
-} from '../../helpers/imports.js';
+  advance,
+  createTestTree,
+  settle,
+  simulatedWire,
+  testPolicy,
+} from '../../helpers/simulation.js';
+import { FaultInjectingTransport } from 'fractal-coord/testing';
+import { DEFAULT_POLICY, type AnyEnvelope, type TreeEvent } from '../../helpers/imports.js';
 
 /** The test policy with the default heartbeat and failure detector (1 s, phi 8, pause 3 s). */
 const defaultHeartbeat = {
@@ -88,7 +89,7 @@ describe('Heartbeat under jitter', () => {
 
   async function suspicionsWithReplyDelay(delayMs: readonly [number, number]): Promise<number> {
     // Arrange: every leaf's messages to its parent are delayed by a random time in the range
-    const faults = new FaultInjectingTransport(new InProcessTransport(), { seed: 5 });
+    const faults = new FaultInjectingTransport(simulatedWire(), { seed: 5 });
     const t = createTestTree({ policy: defaultHeartbeat, transport: faults });
     await settle(t.clock, t.tree.start());
     for (const leaf of leaves) faults.setLink(leaf, parentOf(leaf), { delayMs });
@@ -101,7 +102,7 @@ describe('Heartbeat under jitter', () => {
 
   it('should still ping a busy child that got nothing from its parent since the last round', async () => {
     // Arrange: eu-1 reports on its own every 50 ms (as a busy subtree would), so it is never quiet
-    const transport = new InProcessTransport();
+    const transport = simulatedWire();
     const t = createTestTree({ transport });
     await settle(t.clock, t.tree.start());
     const report = t.events.find(

@@ -1,12 +1,18 @@
 import { describe, expect, it } from 'vitest';
 import { FaultInjectingTransport } from 'fractal-coord/testing';
-import { advance, createTestTree, settle, testPolicy } from '../../helpers/simulation.js';
-import { InProcessTransport, ReliableTransport } from '../../helpers/imports.js';
+import {
+  advance,
+  createTestTree,
+  settle,
+  simulatedWire,
+  testPolicy,
+} from '../../helpers/simulation.js';
+import { ReliableTransport } from '../../helpers/imports.js';
 
 describe('ReliableTransport in a tree', () => {
   it('should report a link that stays silent past its budget to the supervisor, never retry it forever', async () => {
     // Arrange: a failure detector slow enough that only the link's own budget (1 s) can tell
-    const faults = new FaultInjectingTransport(new InProcessTransport(), { seed: 3 });
+    const faults = new FaultInjectingTransport(simulatedWire(), { seed: 3 });
     const transport = new ReliableTransport(faults, { resendInitialMs: 100, giveUpAfterMs: 1_000 });
     const t = createTestTree({
       transport,

@@ -1,13 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { FaultInjectingTransport } from 'fractal-coord/testing';
 import { FilteringTransport } from '../../helpers/FilteringTransport.js';
-import { advance, createTestTree, settle } from '../../helpers/simulation.js';
-import {
-  InProcessTransport,
-  ReliableTransport,
-  type AnyEnvelope,
-  type CommandResult,
-} from '../../helpers/imports.js';
+import { advance, createTestTree, settle, simulatedWire } from '../../helpers/simulation.js';
+import { ReliableTransport, type AnyEnvelope, type CommandResult } from '../../helpers/imports.js';
 
 /** Whether an envelope crosses the link between `a` and `b`, either way. */
 const across = (a: string, b: string) => (e: AnyEnvelope) =>
@@ -88,7 +83,7 @@ describe('reconciliation after a partition (COORD_SYNC)', () => {
 describe('fencing across a partition', () => {
   it('should drop resends of an older epoch, and still collect the answer through SYNC', async () => {
     // Arrange: over a reliable transport, eu-1 runs a 300 ms command and is cut off meanwhile
-    const faults = new FaultInjectingTransport(new InProcessTransport(), { seed: 9 });
+    const faults = new FaultInjectingTransport(simulatedWire(), { seed: 9 });
     const transport = new ReliableTransport(faults, { resendInitialMs: 100, resendMaxMs: 400 });
     const ran: string[] = [];
     const t = createTestTree({

@@ -1,10 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { SimulatedClock, type AnyActorRef, type InspectionEvent } from 'xstate';
-import { advance, settle, testPolicy } from '../../helpers/simulation.js';
+import { advance, settle, simulatedWire, testPolicy } from '../../helpers/simulation.js';
 import { FilteringTransport } from '../../helpers/FilteringTransport.js';
 import {
   createCoordinationTree,
-  InProcessTransport,
   ReliableTransport,
   type CoordinationTree,
   type NodeSpec,
@@ -189,7 +188,7 @@ describe('remote children', () => {
     // Arrange: one raw in-process transport under both trees, so neither is told of the other's
     // dropped envelopes; the host of `eu` starts 300 ms after the root
     const clock = new SimulatedClock();
-    const wire = new InProcessTransport();
+    const wire = simulatedWire();
     const common = { clock, random: () => 0.5, policy: testPolicy, handler: () => 'ok' };
     const root = createCoordinationTree({ ...common, root: wholeSpec, transport: wire });
     const host = createCoordinationTree({

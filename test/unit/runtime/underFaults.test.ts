@@ -1,8 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { FaultInjectingTransport } from 'fractal-coord/testing';
-import { advance, createTestTree, pendingTimers, settle } from '../../helpers/simulation.js';
 import {
-  InProcessTransport,
+  advance,
+  createTestTree,
+  pendingTimers,
+  settle,
+  simulatedWire,
+} from '../../helpers/simulation.js';
+import {
   ReliableTransport,
   type CommandResult,
   type CoordinationPolicy,
@@ -49,7 +54,7 @@ describe('the runtime under faults', () => {
   for (const seed of [1, 2, 3]) {
     it(`should start, run 50 commands and shut down with 20 % drop, 10 % duplication and reordering (seed ${seed})`, async () => {
       // Arrange
-      const faults = new FaultInjectingTransport(new InProcessTransport(), { seed });
+      const faults = new FaultInjectingTransport(simulatedWire(), { seed });
       const transport = new ReliableTransport(faults, { resendInitialMs: 50, resendMaxMs: 400 });
       const t = createTestTree({
         spec: fortyNodes(),
@@ -101,7 +106,7 @@ describe('the runtime under faults', () => {
   for (const seed of [101, 102, 103]) {
     it(`should ride out partitions and crashes on top of the lossy network, and return to SYNCHRONIZED (seed ${seed})`, async () => {
       // Arrange
-      const faults = new FaultInjectingTransport(new InProcessTransport(), { seed });
+      const faults = new FaultInjectingTransport(simulatedWire(), { seed });
       const transport = new ReliableTransport(faults, { resendInitialMs: 50, resendMaxMs: 400 });
       const random = seeded(seed);
       const t = createTestTree({ spec: fortyNodes(), transport, policy: lossyPolicy, random });

@@ -7,13 +7,12 @@ import {
 } from '../../../src/testing/FaultInjectingTransport.js';
 import type { FaultEvent, Transport } from '../../../src/transport/Transport.js';
 import {
-  InProcessTransport,
   InvalidPolicyError,
   TreeLifecycleError,
   isInvalidPolicyError,
   type AnyEnvelope,
 } from '../../helpers/imports.js';
-import { advance, flush, pendingTimers } from '../../helpers/simulation.js';
+import { advance, flush, pendingTimers, simulatedWire } from '../../helpers/simulation.js';
 import { createTransportHost } from '../../helpers/transportHost.js';
 
 const NODES = ['a', 'b', 'c'];
@@ -34,7 +33,7 @@ const envelope = (from: string, to: string, seq: number): AnyEnvelope => ({
 /** A bound transport over an InProcessTransport, recording what nodes a, b, c receive. */
 function setup(options?: FaultInjectingTransportOptions) {
   const host = createTransportHost();
-  const transport = new FaultInjectingTransport(new InProcessTransport(), options);
+  const transport = new FaultInjectingTransport(simulatedWire(), options);
   transport.bind(host);
   const received: string[] = [];
   for (const id of NODES) transport.attach(id, (e) => received.push(`${e.from}>${e.to}:${e.seq}`));
@@ -445,7 +444,7 @@ describe('FaultInjectingTransport', () => {
       /unknown field "dropRate"; the fields are drop, duplicate, reorder, reorderMs, delayMs\./,
     ],
   ])('should reject %s with a message naming the rule, field and value', (_, call, message) => {
-    const transport = new FaultInjectingTransport(new InProcessTransport());
+    const transport = new FaultInjectingTransport(simulatedWire());
 
     const attempt = () => call(transport);
 
@@ -468,7 +467,7 @@ describe('FaultInjectingTransport', () => {
     let error: unknown;
 
     try {
-      new FaultInjectingTransport(new InProcessTransport(), { seed: 1.5 });
+      new FaultInjectingTransport(simulatedWire(), { seed: 1.5 });
     } catch (e) {
       error = e;
     }
@@ -478,7 +477,7 @@ describe('FaultInjectingTransport', () => {
   });
 
   it('should refuse to delay, crash or restart before it is bound, but may drop', () => {
-    const transport = new FaultInjectingTransport(new InProcessTransport());
+    const transport = new FaultInjectingTransport(simulatedWire());
     transport.setLink('a', 'b', { drop: 1 });
     transport.setLink('b', 'a', { delayMs: 5 });
     const bindHint =
