@@ -20,7 +20,7 @@ import type { Link } from './Link.js';
 import type { Timers } from './Timers.js';
 import { CommandFanOut } from './CommandFanOut.js';
 import { DEDUP_GRACE_MS, DedupMemory, type Reply } from './DedupMemory.js';
-import { abortRun, newRunning, signalOf, type Running } from './runningCommand.js';
+import { abortRun, newRunning, type Running } from './runningCommand.js';
 import {
   completedBody,
   describeError,
@@ -153,12 +153,7 @@ export class CommandEngine {
     run.leaf = true;
     run.attempt++;
     const { kernel, nodeId } = this.host;
-    const context = {
-      signal: () => signalOf(run),
-      attempt: run.attempt,
-      deadline: run.deadlineAt,
-    };
-    const outcome = invokeHandler(kernel, nodeId, run.spec, context);
+    const outcome = invokeHandler(kernel, nodeId, run);
     if (!(outcome instanceof Promise)) return this.onHandlerDone(run, outcome);
     this.armDeadline(run, kernel.now());
     void outcome.then((settled) => this.onHandlerDone(run, settled));

@@ -3,6 +3,8 @@
  * becomes a rejection), how its outcome is answered, and whether a failure is retried.
  */
 import type { CommandSpec, MessageBodies } from '../../machines/index.js';
+import type { HandlerContext } from './commandTypes.js';
+import { signalOf, type Running } from './runningCommand.js';
 import type { TreeKernel } from './TreeKernel.js';
 
 /** How a handler run ended. */
@@ -10,25 +12,43 @@ export type HandlerOutcome =
   { readonly ok: true; readonly value: unknown } | { readonly ok: false; readonly error: unknown };
 
 /**
- * Calls the handler once; never throws. A handler that returns (or throws) synchronously has
- * its outcome now; one that returns a promise, when it settles.
+ * What one handler run is told. A class, so that its `signal` getter is shared on the prototype:
+ * an object literal with a getter builds a new function per run, and runs slowly. The run is a
+ * private field: the handler sees (and logs) only the context.
+ */
+class RunContext implements HandlerContext {
+  readonly attempt: number;
+  readonly deadline: number;
+  readonly #run: Running;
+
+  constructor(
+    readonly nodeId: string,
+    run: Running,
+  ) {
+    this.#run = run;
+    this.attempt = run.attempt;
+    this.deadline = run.deadlineAt;
+  }
+
+  /** Built on first read (most handlers never read it). */
+  get signal(): AbortSignal {
+    return signalOf(this.#run);
+  }
+}
+
+/**
+ * Calls the handler for `run`'s current attempt once; never throws. A handler that returns (or
+ * throws) synchronously has its outcome now; one that returns a promise, when it settles.
  */
 export function invokeHandler(
   kernel: TreeKernel,
   nodeId: string,
-  spec: CommandSpec,
-  run: { readonly signal: () => AbortSignal; readonly attempt: number; readonly deadline: number },
+  run: Running,
 ): HandlerOutcome | Promise<HandlerOutcome> {
   kernel.stats.handlerRuns++;
+  const spec: CommandSpec = run.spec;
   const command = { id: spec.commandId, name: spec.name, payload: spec.payload };
-  const context = {
-    nodeId,
-    attempt: run.attempt,
-    deadline: run.deadline,
-    get signal(): AbortSignal {
-      return run.signal();
-    },
-  };
+  const context = new RunContext(nodeId, run);
   let value: unknown;
   try {
     value = kernel.handler(command, context);

@@ -17,6 +17,31 @@ describe('commands', () => {
     await settle(t.clock, t.tree.shutdown());
   });
 
+  it('should tell the handler its node, attempt, deadline and signal, and nothing else', async () => {
+    // Arrange
+    const contexts: HandlerContext[] = [];
+    const t = createTestTree({
+      handler: (_command, context) => {
+        contexts.push(context);
+        return 'ok';
+      },
+    });
+    await settle(t.clock, t.tree.start());
+    const issuedAt = t.clock.now();
+    // Act
+    await settle(t.clock, t.tree.command('deploy', undefined, { timeoutMs: 1_000 }));
+    // Assert
+    const us1 = contexts.find((c) => c.nodeId === 'us-1')!;
+    expect(Object.keys(us1).sort()).toEqual(['attempt', 'deadline', 'nodeId']);
+    expect(us1.attempt).toBe(1);
+    expect(us1.deadline).toBeGreaterThan(issuedAt);
+    expect(us1.deadline).toBeLessThanOrEqual(issuedAt + 1_000);
+    const { signal } = us1;
+    expect(signal.aborted).toBe(false);
+    expect(JSON.stringify(us1)).not.toMatch(/commandId|spec/);
+    await settle(t.clock, t.tree.shutdown());
+  });
+
   it('should acknowledge every command envelope on receipt', async () => {
     const transport = new FilteringTransport();
     const t = createTestTree({ transport });
