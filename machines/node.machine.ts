@@ -36,6 +36,14 @@ const initialDecision = (childCount: number): Decision =>
 /** A leaf's child actors: none, and the same frozen object for every leaf. */
 const NO_CHILD_ACTORS: Record<string, AnyActorRef> = Object.freeze({});
 
+/** What every new CONNECTING starts from: no INIT round yet, none pending, nobody ready. */
+const connecting = (context: NodeContext) =>
+  ({
+    initAttempt: 0,
+    initPending: false,
+    decision: initialDecision(context.childCount),
+  }) as const;
+
 /** The INIT budget an event carries (a parent's INIT), or the one the node has. */
 const initBudgetOf = ({ context, event }: { context: NodeContext; event: NodeEvent }): number =>
   event.type === 'parent.init' ? event.timeoutMs : context.initBudgetMs;
@@ -136,21 +144,25 @@ export const nodeMachine = setup({
         event.type === 'supervisor.decision' ? event.decision : context.decision,
     }),
     adoptInit: assign({ initBudgetMs: initBudgetOf }),
-    /** The parent's INIT opens CONNECTING: its budget and the reason, in one assign. */
-    adoptOpeningInit: assign((args) => ({
+    /**
+     * The parent's INIT opens CONNECTING: its budget, the reason and a fresh attempt, in one
+     * assign (each assign re-derives the snapshot: a large share of a big tree's start).
+     */
+    openOnInit: assign((args) => ({
+      ...connecting(args.context),
       initBudgetMs: initBudgetOf(args),
       reason: 'INIT from parent',
+    })),
+    /** An INIT that arrived while FAILED opens CONNECTING once cleaned up. */
+    openOnPendingInit: assign(({ context }) => ({
+      ...connecting(context),
+      reason: 'INIT received while failed',
     })),
     adoptShutdown: assign({
       shutdown: ({ context, event }) =>
         event.type === 'parent.shutdown'
           ? { mode: event.mode, timeoutMs: event.timeoutMs }
           : context.shutdown,
-    }),
-    beginConnect: assign({
-      initAttempt: 0,
-      initPending: false,
-      decision: ({ context }) => initialDecision(context.childCount),
     }),
     countInitAttempt: assign({ initAttempt: ({ context }) => context.initAttempt + 1 }),
     resetRecovery: assign({ recoveryAttempt: 0 }),
@@ -248,16 +260,12 @@ export const nodeMachine = setup({
         idle: {
           always: [
             { guard: 'shutdownRequested', target: 'shuttingDown' },
-            {
-              guard: 'initPending',
-              target: '#node.CONNECTING',
-              actions: { type: 'setReason', params: { reason: 'INIT received while failed' } },
-            },
+            { guard: 'initPending', target: '#node.CONNECTING', actions: 'openOnPendingInit' },
           ],
           on: {
             'parent.init': {
               target: '#node.CONNECTING',
-              actions: 'adoptOpeningInit',
+              actions: 'openOnInit',
             },
             'parent.shutdown': { target: 'shuttingDown', actions: 'adoptShutdown' },
           },
@@ -267,7 +275,8 @@ export const nodeMachine = setup({
       },
     },
     CONNECTING: {
-      entry: ['beginConnect', 'resetLinks', { type: 'announce', params: { state: 'CONNECTING' } }],
+      // Entered only by `openOnInit` or `openOnPendingInit`, which start the attempt.
+      entry: ['resetLinks', { type: 'announce', params: { state: 'CONNECTING' } }],
       always: {
         guard: 'allChildrenReady',
         target: 'SYNCHRONIZED',
