@@ -31,6 +31,8 @@ export class HostedRoot {
   private watchdog: ReturnType<Timers['set']> | null = null;
   private lost = false;
   private byParent = false;
+  /** Clock time the parent was last heard from in its session, ms (null: not yet initialised). */
+  private parentHeardAt: number | null = null;
 
   constructor(
     readonly parentId: string,
@@ -52,11 +54,12 @@ export class HostedRoot {
    */
   watch(silenceMs: number): void {
     const { kernel, timers } = this.host;
-    this.root.watchParent();
+    this.root.onParentEnvelope = () => (this.parentHeardAt = kernel.now());
     const check = (): void => {
       this.watchdog = null;
       if (this.finished !== null || this.waiter !== null) return;
-      if (this.root.parentSilentFor(kernel.now()) >= silenceMs) {
+      const heardAt = this.parentHeardAt;
+      if (heardAt !== null && kernel.now() - heardAt >= silenceMs) {
         this.lost = true;
         return this.host.parentLost();
       }

@@ -53,17 +53,12 @@ export class NodeEndpoint implements CommandHost, ChildLinksHost {
   private readonly reports = new ParentReports(this);
   /** The supervisor and remote-child proxies: built for a coordinator only. */
   private watchers: LinkWatchers | null = null;
-  /**
-   * Clock time of the parent's INIT, then (once `watchParent` was called) of its last envelope
-   * in the session, ms.
-   */
-  private heardFromParentAt = 0;
-  /** Whether every envelope from the parent is timed (see `watchParent`). */
-  private parentWatched = false;
   /** Built on the first command, SYNC or shutdown: most leaves of a big tree never need it. */
   private commandsImpl: CommandEngine | null = null;
   /** Called once this node has answered its parent's SHUTDOWN and stopped. */
   onShutdownComplete: ((forced: number) => void) | null = null;
+  /** Told of the parent's INIT and of each later envelope in its session (a hosted root's watch). */
+  onParentEnvelope: (() => void) | null = null;
 
   constructor(
     readonly kernel: TreeKernel,
@@ -85,22 +80,6 @@ export class NodeEndpoint implements CommandHost, ChildLinksHost {
       (this.watchers ??= new LinkWatchers()).superviseBy(supervisor);
     }
     if (!this.dead) this.detachInbox ??= this.kernel.transport.attach(this.nodeId, this.receive);
-  }
-
-  /**
-   * Times every envelope from the parent from now on, for `parentSilentFor`. Only a node whose
-   * parent is elsewhere watches it: a clock reading per envelope is not free.
-   */
-  watchParent(): void {
-    this.parentWatched = true;
-  }
-
-  /**
-   * How long the parent of the current session has been silent, ms (since its INIT, unless
-   * `watchParent` was called); 0 before any INIT (no parent to miss yet).
-   */
-  parentSilentFor(now: number): number {
-    return this.session === null ? 0 : now - this.heardFromParentAt;
   }
 
   /** A remote child's proxy started: keep it told of the child's link. */
@@ -165,7 +144,7 @@ export class NodeEndpoint implements CommandHost, ChildLinksHost {
         return kernel.drop(this.nodeId, 'stale-epoch', envelope);
       this.session = envelope.session;
       this.parentEpoch = envelope.epoch;
-      this.heardFromParentAt = kernel.now();
+      this.onParentEnvelope?.();
       // Acknowledge at once: the parent stops resending while this subtree comes up.
       this.sendToParent('COORD_ACK', { ackOf: envelope.id });
       if (!this.reports.initReceived()) return;
@@ -194,7 +173,7 @@ export class NodeEndpoint implements CommandHost, ChildLinksHost {
       return kernel.drop(this.nodeId, 'stale-session', envelope);
     if (envelope.epoch !== this.parentEpoch)
       return kernel.drop(this.nodeId, 'stale-epoch', envelope);
-    if (this.parentWatched) this.heardFromParentAt = kernel.now();
+    this.onParentEnvelope?.();
     switch (envelope.kind) {
       case 'COORD_COMMAND':
         return this.commands.onCommand(envelope);
