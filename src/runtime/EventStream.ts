@@ -52,11 +52,6 @@ export class EventStream {
     };
   });
 
-  /** Whether anyone watches any event. */
-  get observed(): boolean {
-    return this.subject.observed;
-  }
-
   /** Whether anyone watches events of `type` (only then are they built). */
   watching(type: TreeEventType): boolean {
     return this.everything > 0 || (this.byType.get(type) ?? 0) > 0;
