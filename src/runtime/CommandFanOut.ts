@@ -53,11 +53,13 @@ export class CommandFanOut {
   /** Sends `run` to every available child; the others are settled as skipped at once. */
   forward(run: Running): void {
     const timeoutMs = childBudget(run.deadlineAt - this.host.kernel.now());
+    // One copy for every child: specs, like every body, are never mutated.
+    const spec = { ...run.spec, timeoutMs };
     for (const link of this.host.links.values()) {
       if (isAvailableState(link.state as CoordinationState) && !link.removal) {
         run.waiting.add(link.childId);
         run.unacked.add(link.childId);
-        this.outbox.enqueue(link.childId, { ...run.spec, timeoutMs });
+        this.outbox.enqueue(link.childId, spec);
       } else {
         const reason = link.removal
           ? 'child leaving'

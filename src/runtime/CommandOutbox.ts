@@ -93,7 +93,8 @@ export class CommandOutbox {
       const link = this.host.links.get(childId);
       if (!link) continue;
       for (let i = 0; i < specs.length; i += size) {
-        const commands = specs.slice(i, i + size);
+        // The queue is dropped below: a batch that takes it whole takes the array itself.
+        const commands = specs.length <= size ? specs : specs.slice(i, i + size);
         const id = this.host.sendToChild(link, 'COORD_COMMAND', { commands });
         const commandIds = commands.map((c) => c.commandId);
         batches.set(id, { childId, commandIds, open: commandIds.length });
