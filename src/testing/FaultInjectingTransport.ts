@@ -18,7 +18,7 @@ import { NO_FAULTS, resolveFaultRule, type ResolvedFaultRule } from './resolveFa
  * {@link FaultInjectingTransport.heal}: `partition(a, ANY_NODE)` cuts `a` off from everyone.
  * Ids starting with `$` are reserved, so no node of a tree has this id.
  */
-export const ANY_NODE = '$any';
+export const ANY_NODE = '$all';
 
 /** Faults applied to the envelopes of a link. Every field is optional. */
 export interface FaultRule {

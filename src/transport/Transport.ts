@@ -27,7 +27,7 @@ export interface FaultEvent {
   readonly fault:
     'drop' | 'duplicate' | 'delay' | 'reorder' | 'partition' | 'heal' | 'crash' | 'restart';
   readonly from: string;
-  /** The other end; `'$any'` for a whole node's isolation (every peer). */
+  /** The other end; `'$all'` (`ANY_NODE`) for a whole node's isolation (every peer). */
   readonly to?: string;
   /** For `partition`: only `from → to` is cut. For `heal`: only that direction was restored. */
   readonly oneWay?: boolean;
