@@ -4,6 +4,18 @@
  */
 export { nodeMachine } from './node.machine.js';
 export {
+  initialLeaf,
+  leafNodeContext,
+  leafState,
+  leafStateValue,
+  leafTransition,
+  type LeafAction,
+  type LeafEvent,
+  type LeafSnapshot,
+  type LeafStep,
+  type LeafTransition,
+} from './leafChart.js';
+export {
   backoffDelay,
   initRetryDelay,
   type NodeContext,

@@ -19,14 +19,9 @@ import {
   type NodeEvent,
   type NodeInput,
 } from './node.types.js';
+import { LEAF_DECISION } from './leafChart.js';
 import { decide, EMPTY_COUNTS, type Decision } from './supervision.js';
 import { supervisorMachine } from './supervisor.machine.js';
-
-/** A leaf's decision, which never changes: one frozen object shared by every leaf. */
-const LEAF_DECISION: Decision = Object.freeze({
-  ...decide(EMPTY_COUNTS, { maxUnavailable: 0, minAvailable: 0 }),
-  allReady: true,
-});
 
 const initialDecision = (childCount: number): Decision =>
   childCount === 0
@@ -177,13 +172,19 @@ export const nodeMachine = setup({
     spawnChild: assign(({ context, event, spawn }) => {
       if (event.type !== 'tree.spawnChild') return {};
       const { shape } = event;
-      const child = spawn(shape.remote === true ? 'remote' : 'node', {
-        id: shape.id,
-        systemId: shape.id,
-        input: { shape, parentId: context.nodeId, policy: context.policy },
-      });
+      const children =
+        shape.inline === true
+          ? context.children
+          : {
+              ...context.children,
+              [shape.id]: spawn(shape.remote === true ? 'remote' : 'node', {
+                id: shape.id,
+                systemId: shape.id,
+                input: { shape, parentId: context.nodeId, policy: context.policy },
+              }),
+            };
       return {
-        children: { ...context.children, [shape.id]: child },
+        children,
         childCount: context.childCount + (event.rejoin ? 0 : 1),
         supervisor:
           context.supervisor ??
@@ -213,6 +214,7 @@ export const nodeMachine = setup({
     const kids = input.shape.children ?? [];
     const children: Record<string, AnyActorRef> = kids.length === 0 ? NO_CHILD_ACTORS : {};
     for (const shape of kids) {
+      if (shape.inline === true) continue; // the runtime runs it
       children[shape.id] = spawn(shape.remote === true ? 'remote' : 'node', {
         id: shape.id,
         systemId: shape.id,

@@ -14,6 +14,11 @@ export interface NodeShape {
   readonly children?: readonly NodeShape[];
   /** The node runs elsewhere: its parent spawns a proxy (`remote`) for it, not a node. */
   readonly remote?: boolean;
+  /**
+   * A leaf the runtime runs without an actor of its own (see `leafTransition`): its parent
+   * counts it but spawns nothing for it.
+   */
+  readonly inline?: boolean;
 }
 
 /** Policy values the statechart reads (resolved, with defaults applied, by `src/`). */

@@ -5,6 +5,7 @@
  * command engine. The statechart gets only the events that matter.
  */
 import type { AnyActorRef } from 'xstate';
+import type { NodeMailbox } from './InlineLeaf.js';
 import {
   isAvailableState,
   type AnyEnvelope,
@@ -39,7 +40,7 @@ export class NodeEndpoint implements CommandHost, ChildLinksHost {
   dead = false;
   /** This node's incarnation: a node that starts fresh gets a new one. */
   readonly incarnation: string;
-  private actor: AnyActorRef | null = null;
+  private actor: NodeMailbox | null = null;
   private detachInbox: (() => void) | null = null;
   private session: string | null = null;
   private parentEpoch = 0;
@@ -73,8 +74,13 @@ export class NodeEndpoint implements CommandHost, ChildLinksHost {
 
   // ── wiring ────────────────────────────────────────────────────────────────────────────
 
-  /** The node's actor (and supervisor) started or changed: route its mail here. */
-  attach(actor: AnyActorRef, supervisor: AnyActorRef | null): void {
+  /** What the node's statechart runs in: its actor, or an inline leaf. */
+  get mailbox(): NodeMailbox | null {
+    return this.actor;
+  }
+
+  /** The node's actor (or inline leaf) and supervisor started or changed: route its mail here. */
+  attach(actor: NodeMailbox, supervisor: AnyActorRef | null): void {
     this.actor = actor;
     if (supervisor !== null || this.watchers !== null) {
       (this.watchers ??= new LinkWatchers()).superviseBy(supervisor);

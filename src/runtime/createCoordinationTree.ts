@@ -14,6 +14,7 @@ import {
   validateSpec,
 } from '../spec/treeSpec.js';
 import { HostedRoot, validateParent } from './HostedRoot.js';
+import { InlineLeaves } from './InlineLeaves.js';
 import { InProcessTransport } from '../transport/InProcessTransport.js';
 import type { Transport } from '../transport/Transport.js';
 import type { ChildSeed } from './Link.js';
@@ -67,6 +68,7 @@ export function createCoordinationTree(options: CoordinationTreeOptions): Coordi
   const done = new Promise<ShutdownResult>((resolve) => (settleDone = resolve));
   let hosted: HostedRoot | null = null;
   const timers = new Timers(clock);
+  const inline = new InlineLeaves(!options.inspect, rootId, topology);
 
   const endpointOf = (nodeId: string): NodeEndpoint => endpoints.get(nodeId)!;
   kernel.onInitDropped = (init) => endpoints.get(init.from)?.children.initDropped(init.to, init.id);
@@ -83,11 +85,13 @@ export function createCoordinationTree(options: CoordinationTreeOptions): Coordi
       }));
       endpoints.get(id)?.dispose();
       const parentId = placement.parentId ?? hostedUnder ?? CLIENT_ID;
-      endpoints.set(id, new NodeEndpoint(kernel, id, parentId, seeds));
+      const endpoint = new NodeEndpoint(kernel, id, parentId, seeds);
+      endpoints.set(id, endpoint);
+      inline.start(endpoint);
     }
   };
 
-  const machine = provideNodeMachine(kernel, endpointOf, topology);
+  const machine = provideNodeMachine(kernel, endpointOf, topology, inline);
 
   const assertKnown = (nodeId: string): void => {
     if (typeof nodeId !== 'string' || !topology.has(nodeId))
@@ -145,7 +149,7 @@ export function createCoordinationTree(options: CoordinationTreeOptions): Coordi
       createEndpoints(rootId);
       rootActor = createActor(machine, {
         input: {
-          shape: shapeOf(topology, rootId),
+          shape: shapeOf(topology, rootId, inline.has),
           parentId: hostedUnder ?? CLIENT_ID,
           policy: policy.machine,
         },
@@ -255,7 +259,7 @@ export function createCoordinationTree(options: CoordinationTreeOptions): Coordi
       createEndpoints(nodeId);
       actorOf(parentId)?.send({
         type: 'tree.spawnChild',
-        shape: shapeOf(topology, nodeId),
+        shape: shapeOf(topology, nodeId, inline.has),
         rejoin: true,
       });
       kernel.emit(() => ({ type: 'node', nodeId, change: 'revived', at: kernel.now() }));
@@ -283,13 +287,18 @@ export function createCoordinationTree(options: CoordinationTreeOptions): Coordi
       for (let id = topology.get(parentId)!.parentId; id !== null; id = topology.get(id)!.parentId)
         depth++;
       const added = validateSpec(spec, parentId, new Set(topology.keys()), depth);
+      // A leaf run inline needs an actor of its own to coordinate a child.
+      const grandparentId = topology.get(parentId)!.parentId;
+      const grandparent = grandparentId === null ? undefined : actorOf(grandparentId);
+      const endpoint = endpoints.get(parentId);
+      if (status !== 'created' && grandparent && endpoint) inline.takeOver(endpoint, grandparent);
       for (const [id, placement] of added) topology.set(id, placement);
       topology.get(parentId)!.childIds.push(spec.id);
       if (status === 'created') return 'pending';
       createEndpoints(spec.id);
       actorOf(parentId)?.send({
         type: 'tree.spawnChild',
-        shape: shapeOf(topology, spec.id),
+        shape: shapeOf(topology, spec.id, inline.has),
         rejoin: false,
       });
       kernel.emit(() => ({ type: 'node', nodeId: spec.id, change: 'added', at: kernel.now() }));

@@ -5,6 +5,7 @@
 import { fromPromise, type AnyActorLogic } from 'xstate';
 import { backoffDelay, initRetryDelay, nodeMachine } from '../../machines/index.js';
 import { subtreeSizes, type Topology } from '../spec/treeSpec.js';
+import type { InlineLeaves } from './InlineLeaves.js';
 import type { NodeEndpoint } from './NodeEndpoint.js';
 import { remoteProxyLogic } from './remoteProxy.js';
 import type { TreeKernel } from './TreeKernel.js';
@@ -14,6 +15,7 @@ export function provideNodeMachine(
   kernel: TreeKernel,
   endpointOf: (nodeId: string) => NodeEndpoint,
   topology: Topology,
+  inline: InlineLeaves,
 ) {
   const machine = nodeMachine.provide({
     actions: {
@@ -69,9 +71,11 @@ export function provideNodeMachine(
         kernel.jittered(backoffDelay(context.policy, context.recoveryAttempt)),
     },
   });
-  // Nodes spawn nodes: the provided machine is its own child logic.
+  // Nodes spawn nodes: the provided machine is its own child logic (and takes over inline leaves).
   const actors = machine.implementations.actors as Record<string, AnyActorLogic>;
-  actors.node = machine;
+  actors.node = inline.nodeLogic(machine, (nodeId, actor) =>
+    endpointOf(nodeId).attach(actor, null),
+  );
   actors.remote = remoteProxyLogic((parentId, nodeId, proxy) =>
     endpointOf(parentId).attachProxy(nodeId, proxy),
   );

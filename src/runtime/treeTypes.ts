@@ -29,7 +29,10 @@ export interface CoordinationTreeOptions {
   readonly policy?: CoordinationPolicy;
   /** The clock of every timer in the tree (XState's `clock`). Default: the system clock. */
   readonly clock?: TreeClock;
-  /** XState inspection observer, reaching every node and supervisor actor (Stately inspector). */
+  /**
+   * XState inspection observer, reaching every node and supervisor actor (Stately inspector).
+   * With it, leaves run as actors too; without it, they run inline, with no actor of their own.
+   */
   readonly inspect?: Observer<InspectionEvent> | ((event: InspectionEvent) => void);
   /** How nodes talk. Default: a new {@link InProcessTransport}. */
   readonly transport?: Transport;

@@ -142,8 +142,15 @@ function pruneRemote(topology: Topology, remoteIds: readonly string[]): Topology
   return topology;
 }
 
-/** The statechart's view of a node and its subtree, built from the current topology. */
-export function shapeOf(topology: Topology, id: string): NodeShape {
+/**
+ * The statechart's view of a node and its subtree, built from the current topology.
+ * @param inline which nodes the runtime runs without an actor (marked `inline`); none by default
+ */
+export function shapeOf(
+  topology: Topology,
+  id: string,
+  inline: (nodeId: string) => boolean = () => false,
+): NodeShape {
   const build = (nodeId: string): NodeShape => {
     const placement = topology.get(nodeId)!;
     return {
@@ -151,6 +158,7 @@ export function shapeOf(topology: Topology, id: string): NodeShape {
       critical: placement.critical,
       children: placement.childIds.map(build),
       ...(placement.remote ? { remote: true } : {}),
+      ...(inline(nodeId) ? { inline: true } : {}),
     };
   };
   return build(id);

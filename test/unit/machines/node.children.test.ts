@@ -28,6 +28,18 @@ describe('nodeMachine children', () => {
     expect(node.actor.system.get('b')).toBe(node.snapshot().children['b']);
   });
 
+  it('should count an inline child but spawn nothing for it, at start and at run time', () => {
+    // Arrange
+    const node = startNode({ id: 'n', children: [{ id: 'a' }, { id: 'b', inline: true }] });
+    // Act
+    node.send({ type: 'tree.spawnChild', shape: { id: 'c', inline: true }, rejoin: false });
+    // Assert
+    expect(node.spawned.map((input) => input.shape.id)).toEqual(['a']);
+    expect(Object.keys(node.snapshot().children).sort()).toEqual(['a', 'n/supervisor']);
+    expect(node.snapshot().context.childCount).toBe(3);
+    expect(node.actor.system.get('b')).toBeUndefined();
+  });
+
   it('should attach with a supervisor that applies its policy, as a coordinator', () => {
     // Act
     const node = startNode(coordinator);
