@@ -296,6 +296,8 @@ export function createCoordinationTree(options: CoordinationTreeOptions): Coordi
       topology.get(parentId)!.childIds.push(spec.id);
       if (status === 'created') return 'pending';
       createEndpoints(spec.id);
+      // A take-over sent from inside the grandparent's own step spawns once that step ends.
+      if (!actorOf(parentId)) await Promise.resolve();
       actorOf(parentId)?.send({
         type: 'tree.spawnChild',
         shape: shapeOf(topology, spec.id, inline.has),

@@ -42,6 +42,26 @@ describe('InlineLeaves', () => {
     expect(pendingTimers(t.clock)).toBe(0);
   });
 
+  it('should take a leaf over while its parent is mid-step (a child added from an event)', async () => {
+    // Arrange: add us-2a under us-2 from inside us's own move to DEGRADED
+    const t = createTestTree();
+    await settle(t.clock, t.tree.start());
+    let adding: Promise<unknown> | null = null;
+    t.tree.eventsOf('transition').subscribe((event) => {
+      if (event.nodeId === 'us' && event.to === 'DEGRADED' && adding === null)
+        adding = t.tree.addNode('us-2', { id: 'us-2a' });
+    });
+    // Act
+    t.tree.kill('us-1');
+    await advance(t.clock, 2_000);
+    // Assert
+    expect(adding).not.toBeNull();
+    await expect(settle(t.clock, adding!)).resolves.toBe('SYNCHRONIZED');
+    expect(t.tree.stateOf('us-2a')).toBe('SYNCHRONIZED');
+    await settle(t.clock, t.tree.shutdown());
+    expect(pendingTimers(t.clock)).toBe(0);
+  });
+
   it('should kill, revive and recover a leaf that gained a child', async () => {
     // Arrange
     const t = createTestTree();
