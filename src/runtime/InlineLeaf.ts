@@ -6,9 +6,7 @@
  */
 import {
   initialLeaf,
-  leafState,
   leafTransition,
-  type CoordinationState,
   type LeafAction,
   type LeafEvent,
   type LeafSnapshot,
@@ -53,11 +51,6 @@ export class InlineLeaf implements NodeMailbox {
   /** The leaf's state and context, as its statechart would hold them. */
   get snapshot(): LeafSnapshot {
     return this.snapshotNow;
-  }
-
-  /** The coordination state the leaf is in. */
-  get state(): CoordinationState {
-    return leafState(this.snapshotNow.step);
   }
 
   send(event: NodeEvent): void {
