@@ -9,18 +9,21 @@
  * that actor starts where the leaf is (state, reason, INIT budget) rather than DISCONNECTED. It
  * is then an ordinary child actor, stopped with its parent.
  */
-import type { AnyActorRef, AnyStateMachine } from 'xstate';
+import type { AnyActorRef } from 'xstate';
 import {
   leafNodeContext,
   leafStateValue,
+  type nodeMachine,
   type LeafSnapshot,
   type NodeEvent,
-  type NodeInput,
 } from '../../machines/index.js';
 import { TreeLifecycleError } from '../errors.js';
 import type { Topology } from '../spec/treeSpec.js';
 import { InlineLeaf } from './InlineLeaf.js';
 import type { NodeEndpoint } from './NodeEndpoint.js';
+
+/** The node statechart, as the runtime provides it. */
+type NodeMachine = typeof nodeMachine;
 
 /** The inline leaves of one tree. */
 export class InlineLeaves {
@@ -51,14 +54,15 @@ export class InlineLeaves {
    * where the leaf is, and is attached (`attach`) as its entry action would have attached it.
    */
   nodeLogic(
-    machine: AnyStateMachine,
+    machine: NodeMachine,
     attach: (nodeId: string, actor: AnyActorRef) => void,
-  ): AnyStateMachine {
+  ): NodeMachine {
     const resuming = this.resuming;
-    const logic = Object.create(machine) as AnyStateMachine;
-    logic.getInitialSnapshot = (scope, input: NodeInput) => {
-      const leaf = resuming.size === 0 ? undefined : resuming.get(input.shape.id);
-      if (leaf === undefined) return machine.getInitialSnapshot(scope, input);
+    const logic = Object.create(machine) as NodeMachine;
+    logic.getInitialSnapshot = (scope, input) => {
+      const leaf = input && resuming.size > 0 ? resuming.get(input.shape.id) : undefined;
+      if (input === undefined || leaf === undefined)
+        return machine.getInitialSnapshot(scope, input);
       resuming.delete(input.shape.id);
       // Its parent starts it once the spawning step is over; nothing reaches it before.
       attach(input.shape.id, scope.self);
