@@ -3,7 +3,7 @@
  */
 import { createActor, type Actor, type AnyActorLogic } from 'xstate';
 import { isAvailableState, type CoordinationState } from '../../machines/index.js';
-import { CoordinationFailedError, TreeLifecycleError, UnknownNodeError } from '../errors.js';
+import { CoordinationFailedError, TreeLifecycleError } from '../errors.js';
 import { ConformanceMonitor } from '../conformance/ConformanceMonitor.js';
 import { resolvePolicy } from '../policy/policy.js';
 import {
@@ -30,7 +30,14 @@ import type {
   TreeStatus,
 } from './treeTypes.js';
 import { remoteNodeState, treeSnapshot } from './treeSnapshot.js';
-import { checkTreeOptions, commandBudget, shutdownArguments } from './treeArguments.js';
+import {
+  assertKnown,
+  assertLocal,
+  assertRunning,
+  checkTreeOptions,
+  commandBudget,
+  shutdownArguments,
+} from './treeArguments.js';
 import { recoverNode, waitForLinks, type RecoveryContext } from './recoverNode.js';
 
 /**
@@ -93,31 +100,6 @@ export function createCoordinationTree(options: CoordinationTreeOptions): Coordi
 
   const machine = provideNodeMachine(kernel, endpointOf, topology, inline);
 
-  const assertKnown = (nodeId: string): void => {
-    if (typeof nodeId !== 'string' || !topology.has(nodeId))
-      throw new UnknownNodeError(String(nodeId));
-  };
-  const assertLocal = (nodeId: string, what: string): void => {
-    const placement = topology.get(nodeId)!;
-    if (placement.remote) {
-      throw new TreeLifecycleError(
-        `Cannot ${what} ${nodeId}: it runs in another process (remote). Stop or restart that host; ` +
-          `tree.recover('${placement.parentId!}') re-initialises it once it is back.`,
-      );
-    }
-  };
-  const assertRunning = (what: string): void => {
-    if (status === 'created') {
-      throw new TreeLifecycleError(
-        `Cannot ${what} before the tree is started: call await tree.start() first.`,
-      );
-    }
-    if (status === 'shuttingDown' || status === 'shutDown') {
-      throw new TreeLifecycleError(
-        `Cannot ${what}: the tree is shut down. Create a new tree with createCoordinationTree().`,
-      );
-    }
-  };
   const actorOf = (nodeId: string) =>
     rootActor?.system.get(nodeId) as Actor<AnyActorLogic> | undefined;
   const recovery = (): RecoveryContext => ({
@@ -200,7 +182,7 @@ export function createCoordinationTree(options: CoordinationTreeOptions): Coordi
     },
 
     stateOf(nodeId) {
-      assertKnown(nodeId);
+      assertKnown(topology, nodeId);
       if (dead.has(nodeId)) return 'DISCONNECTED';
       if (topology.get(nodeId)!.remote) return remoteState(nodeId);
       return endpoints.get(nodeId)?.state ?? 'DISCONNECTED';
@@ -211,7 +193,7 @@ export function createCoordinationTree(options: CoordinationTreeOptions): Coordi
     },
 
     async command(name, payload, commandOptions = {}) {
-      assertRunning('run a command');
+      assertRunning(status, 'run a command');
       if (hostedUnder !== undefined) {
         throw new TreeLifecycleError(
           `This tree is hosted under ${hostedUnder}: commands come from the process that runs the root.`,
@@ -222,9 +204,9 @@ export function createCoordinationTree(options: CoordinationTreeOptions): Coordi
     },
 
     kill(nodeId) {
-      assertRunning('kill a node');
-      assertKnown(nodeId);
-      assertLocal(nodeId, 'kill');
+      assertRunning(status, 'kill a node');
+      assertKnown(topology, nodeId);
+      assertLocal(topology, nodeId, 'kill');
       if (nodeId === rootId) {
         throw new TreeLifecycleError(
           'The root cannot be killed (it has no parent to notice); use tree.shutdown().',
@@ -244,9 +226,9 @@ export function createCoordinationTree(options: CoordinationTreeOptions): Coordi
     },
 
     revive(nodeId) {
-      assertRunning('revive a node');
-      assertKnown(nodeId);
-      assertLocal(nodeId, 'revive');
+      assertRunning(status, 'revive a node');
+      assertKnown(topology, nodeId);
+      assertLocal(topology, nodeId, 'revive');
       if (!dead.has(nodeId))
         throw new TreeLifecycleError(`${nodeId} is not killed; only a killed node can be revived.`);
       const parentId = topology.get(nodeId)!.parentId!;
@@ -266,9 +248,9 @@ export function createCoordinationTree(options: CoordinationTreeOptions): Coordi
     },
 
     async recover(nodeId) {
-      assertRunning('recover a node');
-      assertKnown(nodeId);
-      assertLocal(nodeId, 'recover');
+      assertRunning(status, 'recover a node');
+      assertKnown(topology, nodeId);
+      assertLocal(topology, nodeId, 'recover');
       if (dead.has(nodeId))
         throw new TreeLifecycleError(
           `${nodeId} is killed: revive it first, then recover its parent.`,
@@ -277,8 +259,8 @@ export function createCoordinationTree(options: CoordinationTreeOptions): Coordi
     },
 
     async addNode(parentId, spec) {
-      if (status === 'shuttingDown' || status === 'shutDown') assertRunning('add a node');
-      assertKnown(parentId);
+      if (status === 'shuttingDown' || status === 'shutDown') assertRunning(status, 'add a node');
+      assertKnown(topology, parentId);
       if (dead.has(parentId))
         throw new TreeLifecycleError(
           `Cannot add a child to ${parentId}: it is killed. Revive it first.`,
@@ -314,8 +296,9 @@ export function createCoordinationTree(options: CoordinationTreeOptions): Coordi
     },
 
     async removeNode(nodeId) {
-      if (status === 'shuttingDown' || status === 'shutDown') assertRunning('remove a node');
-      assertKnown(nodeId);
+      if (status === 'shuttingDown' || status === 'shutDown')
+        assertRunning(status, 'remove a node');
+      assertKnown(topology, nodeId);
       const parentId = topology.get(nodeId)!.parentId;
       if (parentId === null)
         throw new TreeLifecycleError('The root cannot be removed; use tree.shutdown().');

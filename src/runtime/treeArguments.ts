@@ -2,8 +2,9 @@
  * Checks of what callers hand the tree's API, each saying what was wrong and how to fix it.
  */
 import type { ShutdownMode } from '../../machines/index.js';
-import { InvalidPolicyError, TreeLifecycleError } from '../errors.js';
-import type { CoordinationTreeOptions, ShutdownOptions } from './treeTypes.js';
+import { InvalidPolicyError, TreeLifecycleError, UnknownNodeError } from '../errors.js';
+import type { Topology } from '../spec/treeSpec.js';
+import type { CoordinationTreeOptions, ShutdownOptions, TreeStatus } from './treeTypes.js';
 
 /** @throws TreeLifecycleError without an options object; InvalidPolicyError without a handler */
 export function checkTreeOptions(options: CoordinationTreeOptions): void {
@@ -15,6 +16,37 @@ export function checkTreeOptions(options: CoordinationTreeOptions): void {
   if (typeof options.handler !== 'function') {
     throw new InvalidPolicyError(
       'options.handler must be a function (command, context) => result.',
+    );
+  }
+}
+
+/** @throws UnknownNodeError unless `nodeId` is a node of the tree */
+export function assertKnown(topology: Topology, nodeId: string): void {
+  if (typeof nodeId !== 'string' || !topology.has(nodeId))
+    throw new UnknownNodeError(String(nodeId));
+}
+
+/** @throws TreeLifecycleError if node `nodeId` runs in another process (`what`: the operation) */
+export function assertLocal(topology: Topology, nodeId: string, what: string): void {
+  const placement = topology.get(nodeId)!;
+  if (placement.remote) {
+    throw new TreeLifecycleError(
+      `Cannot ${what} ${nodeId}: it runs in another process (remote). Stop or restart that host; ` +
+        `tree.recover('${placement.parentId!}') re-initialises it once it is back.`,
+    );
+  }
+}
+
+/** @throws TreeLifecycleError unless the tree is running (`what`: the operation) */
+export function assertRunning(status: TreeStatus, what: string): void {
+  if (status === 'created') {
+    throw new TreeLifecycleError(
+      `Cannot ${what} before the tree is started: call await tree.start() first.`,
+    );
+  }
+  if (status === 'shuttingDown' || status === 'shutDown') {
+    throw new TreeLifecycleError(
+      `Cannot ${what}: the tree is shut down. Create a new tree with createCoordinationTree().`,
     );
   }
 }
