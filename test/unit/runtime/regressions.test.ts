@@ -211,10 +211,14 @@ describe('regressions', () => {
     await settle(t.clock, t.tree.shutdown());
   });
   it('should reject addNode cleanly when the new node is removed while joining', async () => {
+    // x's READY is held back, so that p's removal ends while x is still joining
+    const transport = new FilteringTransport();
     const t = createTestTree({
       spec: { id: 'n0', children: [{ id: 'p', children: [{ id: 'q' }] }, { id: 'r' }] },
+      transport,
     });
     await settle(t.clock, t.tree.start());
+    transport.holdMs = (e) => (e.kind === 'COORD_READY' && e.from === 'x' ? 1_000 : 0);
     const add = t.tree.addNode('q', { id: 'x' });
     const remove = t.tree.removeNode('p');
     await expect(settle(t.clock, add)).rejects.toThrow(/x was removed while it was joining/);

@@ -16,6 +16,12 @@ const envelope = (to: string, seq: number): AnyEnvelope => ({
   body: {},
 });
 
+const command = (to: string): AnyEnvelope => ({
+  ...envelope(to, 0),
+  kind: 'COORD_COMMAND',
+  body: { commands: [] },
+});
+
 /** A transport with a route to `a` taken while `a` was attached, and `a` detached since. */
 function withStaleRoute() {
   const lost: number[] = [];
@@ -42,12 +48,12 @@ describe('InProcessTransport', () => {
     const transport = new InProcessTransport({ sliceSize: 10 });
     let delivered = 0;
     transport.attach('a', () => delivered++);
+    // Runs at the first yield to the event loop: after the first slice, before the second
+    let firstSlice: [number, number] | undefined;
+    setImmediate(() => (firstSlice = [delivered, transport.pending]));
     for (let i = 0; i < 25; i++) transport.send(envelope('a', i));
-    await Promise.resolve();
-    await Promise.resolve();
-    expect(delivered).toBe(10);
-    expect(transport.pending).toBe(15);
     await flush();
+    expect(firstSlice).toEqual([10, 15]);
     expect(delivered).toBe(25);
   });
 
@@ -60,16 +66,83 @@ describe('InProcessTransport', () => {
       while (performance.now() < until);
       delivered++;
     });
+    let firstSlice = -1;
+    setImmediate(() => (firstSlice = delivered));
     for (let i = 0; i < 200; i++) transport.send(envelope('a', i));
     // Act
-    await Promise.resolve();
-    await Promise.resolve();
-    const firstSlice = delivered;
     await flush(400);
     // Assert: the first slice stopped at the first check past 5 ms (checks come every 64)
     expect(firstSlice).toBeGreaterThan(0);
     expect(firstSlice).toBeLessThan(200);
     expect(delivered).toBe(200);
+  });
+
+  it('should deliver depth first: what a pass makes ready, after the microtasks it queued', async () => {
+    // Arrange: a tree of fan-out 2, depth 3; each node forwards to its children in a
+    // microtask (as a node's batched sends leave), and a leaf answers its parent at once
+    const transport = new InProcessTransport();
+    const seen: string[] = [];
+    const children = (id: string) => (id.length < 3 ? [`${id}0`, `${id}1`] : []);
+    const attach = (id: string) => {
+      transport.attach(id, (e) => {
+        seen.push(`${e.kind === 'COORD_COMMAND' ? 'cmd' : 'done'} ${id}`);
+        if (e.kind !== 'COORD_COMMAND') return;
+        if (children(id).length === 0) transport.send(envelope(id.slice(0, -1), 0));
+        queueMicrotask(() => {
+          for (const child of children(id)) transport.send(command(child));
+        });
+      });
+      children(id).forEach(attach);
+    };
+    attach('r');
+    // Act
+    transport.send(command('r'));
+    await flush();
+    // Assert: siblings in one pass, newest first; r1's leaves and their answers come before
+    // r0's leaves; a parent takes both its leaves' answers in one turn
+    expect(seen).toEqual([
+      'cmd r',
+      'cmd r1',
+      'cmd r0',
+      'cmd r01',
+      'cmd r00',
+      'cmd r11',
+      'cmd r10',
+      'done r1',
+      'done r1',
+      'done r0',
+      'done r0',
+    ]);
+  });
+
+  it('should keep each address in the order sent to it, from every sender', async () => {
+    const transport = new InProcessTransport();
+    const seen: Record<string, number[]> = { a: [], b: [], c: [] };
+    for (const id of ['a', 'b', 'c']) transport.attach(id, (e) => seen[id]!.push(e.seq));
+    const order = ['a', 'b', 'a', 'c', 'b', 'a', 'c', 'c', 'a', 'b'];
+    order.forEach((to, seq) => transport.send(envelope(to, seq)));
+    await flush();
+    expect(seen).toEqual({ a: [0, 2, 5, 8], b: [1, 4, 9], c: [3, 6, 7] });
+  });
+
+  it('should start each slice with the address that has waited longest', async () => {
+    // Arrange: 'old' becomes ready under 100 newer addresses, more than a slice delivers
+    const transport = new InProcessTransport({ sliceSize: 10 });
+    const seen: string[] = [];
+    transport.attach('old', () => seen.push('old'));
+    transport.attach('first', () => {
+      seen.push('first');
+      transport.send(envelope('old', 1));
+      for (let i = 0; i < 100; i++) transport.send(envelope(`n${i}`, i));
+    });
+    for (let i = 0; i < 100; i++) transport.attach(`n${i}`, () => seen.push(`n${i}`));
+    transport.send(envelope('first', 0));
+    // Act: 11 slices
+    await flush(20);
+    // Assert: served first in the second slice, not after the 100
+    expect(seen.indexOf('old')).toBe(10);
+    expect(seen.slice(1, 4)).toEqual(['n99', 'n98', 'n97']);
+    expect(seen).toHaveLength(102);
   });
 
   it('should report an envelope nobody receives, and nothing after close', async () => {
