@@ -30,6 +30,9 @@ import {
 } from './leafHandler.js';
 import type { TreeKernel } from './TreeKernel.js';
 
+/** `finish` was given no handler result. */
+const NO_RESULT = Symbol('no result');
+
 /** What the engine needs from its node. */
 export interface CommandHost {
   readonly nodeId: string;
@@ -100,7 +103,7 @@ export class CommandEngine {
 
   private accept(spec: CommandSpec, receivedAt: number): void {
     if (this.memory.finishedCommand(spec.commandId)) {
-      const reply = this.memory.replyOf(spec.commandId);
+      const reply = this.memory.replyOf(spec.commandId, this.host.nodeId);
       return reply ? this.reply(reply) : this.emit('duplicate', spec);
     }
     if (this.runningImpl?.has(spec.commandId) || this.queuedImpl?.has(spec.commandId)) return;
@@ -165,7 +168,7 @@ export class CommandEngine {
     if (outcome.ok) {
       this.emit('executed', run.spec, 'completed');
       const body = completedBody(this.host.nodeId, commandId, outcome.value);
-      return this.finish(commandId, run, { kind: 'COORD_COMPLETE', body });
+      return this.finish(commandId, run, { kind: 'COORD_COMPLETE', body }, outcome.value);
     }
     const error = describeError(outcome.error);
     const delay = handlerRetryDelay(this.host.kernel, error, run.attempt, run.deadlineAt);
@@ -225,7 +228,7 @@ export class CommandEngine {
     const missing: string[] = [];
     for (const commandId of commandIds) {
       if (this.memory.finishedCommand(commandId)) {
-        const reply = this.memory.replyOf(commandId);
+        const reply = this.memory.replyOf(commandId, this.host.nodeId);
         finished.push(reply ? { commandId, reply } : { commandId });
       } else if (this.running.has(commandId) || this.queued.has(commandId)) {
         running.push(commandId);
@@ -238,15 +241,26 @@ export class CommandEngine {
 
   // ── endings ───────────────────────────────────────────────────────────────────────────
 
-  /** Answers a command, and remembers it (`run`, or the deadline of one that never ran). */
-  private finish(commandId: string, run: Running | number, reply: Reply): void {
+  /**
+   * Answers a command, and remembers it (`run`, or the deadline of one that never ran). A
+   * handler's `result`, when it completed, is remembered instead of the answer built from it.
+   */
+  private finish(
+    commandId: string,
+    run: Running | number,
+    reply: Reply,
+    result: unknown = NO_RESULT,
+  ): void {
     if (typeof run !== 'number') {
       this.running.delete(commandId);
       for (const timer of run.timers) this.host.timers.clear(timer);
       this.fanOutImpl?.outbox.release(run.batchIds);
     }
     const deadline = typeof run === 'number' ? run : run.deadlineAt;
-    this.memory.finish(commandId, reply, deadline + DEDUP_GRACE_MS, this.host.kernel.now());
+    const expiresAt = deadline + DEDUP_GRACE_MS;
+    if (result === NO_RESULT)
+      this.memory.finish(commandId, reply, expiresAt, this.host.kernel.now());
+    else this.memory.finishCompleted(commandId, result, expiresAt, this.host.kernel.now());
     this.reply(reply);
     const spec =
       typeof run === 'number'

@@ -3,6 +3,7 @@
  * bounded windows, and the final answers of its latest commands, to repeat to a duplicate.
  */
 import type { CommandReply } from '../../machines/index.js';
+import { completedBody } from './leafHandler.js';
 
 /**
  * Most command ids (and envelope ids) remembered per node, whatever their age: a backstop to
@@ -18,8 +19,9 @@ export const DEDUP_WINDOW = 1_024;
 export const DEDUP_GRACE_MS = 10_000;
 
 /**
- * Final answers kept per node to repeat to a duplicate. Fewer than the ids: a coordinator's
- * answer carries every outcome of its subtree. A duplicate of an older command is dropped.
+ * Final answers kept per node to repeat to a duplicate (and as many handler results, from which
+ * a leaf's answers are rebuilt). Fewer than the ids: a coordinator's answer carries every
+ * outcome of its subtree. A duplicate of an older command is dropped.
  */
 export const REPLAY_WINDOW = 16;
 
@@ -53,6 +55,13 @@ function remember(
   }
 }
 
+/** Records `key` → `value` as the newest entry, keeping the newest `REPLAY_WINDOW`. */
+function keep<V>(map: Map<string, V>, key: string, value: V): void {
+  map.delete(key);
+  map.set(key, value);
+  if (map.size > REPLAY_WINDOW) map.delete(map.keys().next().value!);
+}
+
 /**
  * One node's memory of what it already did: a command or an envelope is remembered until
  * `DEDUP_GRACE_MS` past its command's deadline (at most `DEDUP_WINDOW` of each), so that the
@@ -63,6 +72,12 @@ export class DedupMemory {
   private envelopes: Map<string, number> | null = null;
   private finished: Map<string, number> | null = null;
   private replies: Map<string, Reply> | null = null;
+  /**
+   * What handlers returned, for the commands a leaf completed: its answer is rebuilt from that
+   * on a duplicate. The answer itself, its outcome list and wrapper, would cost several times
+   * as much to keep, for every leaf and every command.
+   */
+  private results: Map<string, unknown> | null = null;
 
   /** Records an envelope id until `expiresAt` (ms); true if it was seen before. */
   seenEnvelope(id: string, expiresAt: number, now: number): boolean {
@@ -76,13 +91,27 @@ export class DedupMemory {
     return this.finished?.has(commandId) ?? false;
   }
 
-  /** The answer to repeat for a finished command, while it is recent enough. */
-  replyOf(commandId: string): Reply | undefined {
-    return this.replies?.get(commandId);
+  /** The answer `nodeId` gave, to repeat for a finished command, while it is recent enough. */
+  replyOf(commandId: string, nodeId: string): Reply | undefined {
+    const reply = this.replies?.get(commandId);
+    if (reply !== undefined || !this.results?.has(commandId)) return reply;
+    const result = this.results.get(commandId);
+    return { kind: 'COORD_COMPLETE', body: completedBody(nodeId, commandId, result) };
   }
 
   /** A command finished with `reply`; remembered until `expiresAt` (ms). */
   finish(commandId: string, reply: Reply, expiresAt: number, now: number): void {
+    this.finishedAt(commandId, expiresAt, now);
+    keep((this.replies ??= new Map<string, Reply>()), commandId, reply);
+  }
+
+  /** A leaf's handler completed a command with `result`; remembered until `expiresAt` (ms). */
+  finishCompleted(commandId: string, result: unknown, expiresAt: number, now: number): void {
+    this.finishedAt(commandId, expiresAt, now);
+    keep((this.results ??= new Map<string, unknown>()), commandId, result);
+  }
+
+  private finishedAt(commandId: string, expiresAt: number, now: number): void {
     remember(
       (this.finished ??= new Map<string, number>()),
       commandId,
@@ -90,9 +119,5 @@ export class DedupMemory {
       now,
       DEDUP_WINDOW,
     );
-    const replies = (this.replies ??= new Map<string, Reply>());
-    replies.delete(commandId);
-    replies.set(commandId, reply);
-    if (replies.size > REPLAY_WINDOW) replies.delete(replies.keys().next().value!);
   }
 }

@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { DEDUP_WINDOW, DedupMemory, type Reply } from '../../../src/runtime/DedupMemory.js';
+import {
+  DEDUP_WINDOW,
+  DedupMemory,
+  REPLAY_WINDOW,
+  type Reply,
+} from '../../../src/runtime/DedupMemory.js';
+import { completedBody } from '../../../src/runtime/leafHandler.js';
 
 const reply: Reply = {
   kind: 'COORD_COMPLETE',
@@ -63,5 +69,41 @@ describe('DedupMemory', () => {
     memory.finish('next', reply, 100_000, 50);
     expect(memory.finishedCommand('long')).toBe(true);
     expect(memory.finishedCommand('next')).toBe(true);
+  });
+
+  it("should repeat a leaf's answer rebuilt from the handler result it keeps, as it was sent", () => {
+    // Arrange
+    const memory = new DedupMemory();
+    memory.finishCompleted('c1', { version: 3 }, 1_000, 0);
+    memory.finishCompleted('c2', undefined, 1_000, 0);
+    // Act / Assert
+    expect(memory.finishedCommand('c1')).toBe(true);
+    expect(memory.replyOf('c1', 'leaf-1')).toEqual({
+      kind: 'COORD_COMPLETE',
+      body: completedBody('leaf-1', 'c1', { version: 3 }),
+    });
+    expect(memory.replyOf('c2', 'leaf-1')).toEqual({
+      kind: 'COORD_COMPLETE',
+      body: completedBody('leaf-1', 'c2', undefined),
+    });
+    expect(memory.replyOf('c3', 'leaf-1')).toBeUndefined();
+  });
+
+  it('should keep the latest REPLAY_WINDOW answers and results, and every id', () => {
+    // Arrange
+    const memory = new DedupMemory();
+    for (let i = 0; i <= REPLAY_WINDOW; i++) {
+      memory.finish(`a${i}`, reply, 1e12, i);
+      memory.finishCompleted(`r${i}`, i, 1e12, i);
+    }
+    // Assert: the oldest of each is no longer repeated, but still known as finished
+    expect(memory.replyOf('a0', 'n')).toBeUndefined();
+    expect(memory.replyOf('r0', 'n')).toBeUndefined();
+    expect(memory.finishedCommand('a0')).toBe(true);
+    expect(memory.finishedCommand('r0')).toBe(true);
+    expect(memory.replyOf('a1', 'n')).toBe(reply);
+    expect(memory.replyOf(`r${REPLAY_WINDOW}`, 'n')?.body).toEqual(
+      completedBody('n', `r${REPLAY_WINDOW}`, REPLAY_WINDOW),
+    );
   });
 });
