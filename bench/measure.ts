@@ -18,8 +18,16 @@ export interface RoundSide {
 
 const gcHook = (globalThis as { gc?: () => void }).gc;
 
-/** Wait after a forced GC before a timed round, ms. */
+/**
+ * Wait after a forced GC before a timed round: at least 100 ms, and 0.5 ms per MB of heap
+ * (sweeping a 900 MB heap outlasted 100 ms, and then blocked the start of the round).
+ */
 const GC_SETTLE_MS = 100;
+const GC_SETTLE_MS_PER_MB = 0.5;
+
+function settleMs(): number {
+  return Math.max(GC_SETTLE_MS, (process.memoryUsage().heapUsed / 1e6) * GC_SETTLE_MS_PER_MB);
+}
 
 /** True when the process runs with --expose-gc, so heap figures are after a full GC. */
 export const canGc = gcHook !== undefined;
@@ -90,7 +98,7 @@ export interface RoundFigures {
  * sides round by round so that whatever else slows the machine meanwhile hits every side
  * alike. Each cycle starts one side further (a, b, c, b, c, a, c, a, b, ...), so that no side
  * always runs right after the same other one. Before every round, a full GC (untimed), so that
- * no side pays for garbage another left behind, and 100 ms for its sweeping to finish. Around
+ * no side pays for garbage another left behind, and time for its sweeping to finish. Around
  * each timed round an event-loop delay histogram is enabled (1 ms resolution), armed by a
  * short sleep before the round and read after a short sleep behind it, so that a block at the
  * very end of the round is recorded too.
@@ -120,7 +128,7 @@ export async function interleavedRounds(
       collect();
       // The forced GC leaves sweeping behind, done on later allocations: let it finish, so that
       // the bench's own GC does not show as a block in the round (worst for the biggest heap).
-      await sleep(GC_SETTLE_MS);
+      await sleep(settleMs());
       // A fresh histogram per round: a re-enabled one would record the gap since it was
       // disabled (the other sides' rounds) as its first delay.
       const histogram = monitorEventLoopDelay({ resolution: 1 });
