@@ -40,8 +40,11 @@ const CLOCK_EVERY = 64;
  * sender holding it as a route is looked up by address instead.
  */
 class Mailbox implements Route {
-  /** Waiting envelopes, oldest first; null when none wait (the mailbox is not ready). */
-  queue: AnyEnvelope[] | null = null;
+  /**
+   * What waits, oldest first: one envelope (the common case: no array to allocate), or an
+   * array of several; null when nothing waits (the mailbox is not ready).
+   */
+  queue: AnyEnvelope | AnyEnvelope[] | null = null;
 
   constructor(
     public transport: InProcessTransport | null,
@@ -130,11 +133,12 @@ export class InProcessTransport implements Transport {
     const mailbox =
       route instanceof Mailbox && route.transport === this ? route : this.mailboxOf(envelope.to);
     this.waiting++;
-    if (mailbox.queue !== null) mailbox.queue.push(envelope);
-    else {
-      mailbox.queue = [envelope];
+    const waiting = mailbox.queue;
+    if (waiting === null) {
+      mailbox.queue = envelope;
       this.fresh.push(mailbox);
-    }
+    } else if (Array.isArray(waiting)) waiting.push(envelope);
+    else mailbox.queue = [waiting, envelope];
     if (!this.scheduled) {
       this.scheduled = true;
       queueMicrotask(this.startSlice);
@@ -221,13 +225,19 @@ export class InProcessTransport implements Transport {
    * makes it ready again, for a later turn.
    */
   private deliverFrom(mailbox: Mailbox): void {
-    const batch = mailbox.queue!;
+    const waiting = mailbox.queue!;
     mailbox.queue = null;
     this.serving = mailbox;
+    const batch = Array.isArray(waiting) ? waiting : null;
+    const count = batch === null ? 1 : batch.length;
     let done = 0;
     try {
-      while (done < batch.length && !this.closed) {
-        const envelope = batch[done++]!;
+      while (done < count && !this.closed) {
+        const envelope = batch === null ? (waiting as AnyEnvelope) : batch[done]!;
+        // Let go of it: a queue the collector moved to old space would otherwise keep every
+        // envelope it held alive, through every minor collection until the next major one.
+        if (batch !== null) batch[done] = undefined as unknown as AnyEnvelope;
+        done++;
         this.waiting--;
         this.sliceLeft--;
         const inbox = mailbox.inbox;
@@ -239,7 +249,7 @@ export class InProcessTransport implements Transport {
           this.options.onUndeliverable?.(envelope);
           if (this.hosts.length === 1) this.hosts[0]!.undeliverable(envelope);
         }
-        if (done < batch.length && this.spent()) break;
+        if (done < count && this.spent()) break;
       }
     } finally {
       this.serving = null;
@@ -249,11 +259,13 @@ export class InProcessTransport implements Transport {
   }
 
   /** What the turn left undelivered goes ahead of what came since; an idle detached address goes. */
-  private afterTurn(mailbox: Mailbox, batch: AnyEnvelope[], done: number): void {
-    if (done < batch.length) {
+  private afterTurn(mailbox: Mailbox, batch: AnyEnvelope[] | null, done: number): void {
+    if (batch !== null && done < batch.length) {
       const rest = batch.slice(done);
-      if (mailbox.queue === null) this.fresh.push(mailbox);
-      else for (const envelope of mailbox.queue) rest.push(envelope);
+      const since = mailbox.queue;
+      if (since === null) this.fresh.push(mailbox);
+      else if (Array.isArray(since)) for (const envelope of since) rest.push(envelope);
+      else rest.push(since);
       mailbox.queue = rest;
     } else if (mailbox.queue === null && mailbox.inbox === null) {
       this.unlist(mailbox);

@@ -57,6 +57,24 @@ describe('InProcessTransport', () => {
     expect(delivered).toBe(25);
   });
 
+  it('should keep an address in order across slices, with envelopes sent to it meanwhile', async () => {
+    // Arrange: 5 wait for 'a'; a slice takes 2; the first delivery sends one more (waiting
+    // alone when the slice ends), the third two more
+    const transport = new InProcessTransport({ sliceSize: 2 });
+    const seen: number[] = [];
+    transport.attach('a', (e) => {
+      seen.push(e.seq);
+      if (e.seq === 0) transport.send(envelope('a', 5));
+      if (e.seq === 2) [6, 7].forEach((seq) => transport.send(envelope('a', seq)));
+    });
+    for (let i = 0; i < 5; i++) transport.send(envelope('a', i));
+    // Act
+    await flush();
+    // Assert
+    expect(seen).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
+    expect(transport.pending).toBe(0);
+  });
+
   it('should yield once a slice has run for sliceMs, whatever its size', async () => {
     // Arrange: each delivery takes about 1 ms of real time
     const transport = new InProcessTransport({ sliceSize: 5_000, sliceMs: 5 });
