@@ -74,6 +74,7 @@ export class InProcessTransport implements Transport {
   private stack: Mailbox[] = [];
   /** Mailboxes made ready since the current pass began: they join `stack` at the next one. */
   private fresh: Mailbox[] = [];
+  /** Envelopes waiting, in every mailbox. */
   private waiting = 0;
   private scheduled = false;
   private closed = false;
@@ -133,12 +134,12 @@ export class InProcessTransport implements Transport {
     const mailbox =
       route instanceof Mailbox && route.transport === this ? route : this.mailboxOf(envelope.to);
     this.waiting++;
-    const waiting = mailbox.queue;
-    if (waiting === null) {
+    const queued = mailbox.queue;
+    if (queued === null) {
       mailbox.queue = envelope;
       this.fresh.push(mailbox);
-    } else if (Array.isArray(waiting)) waiting.push(envelope);
-    else mailbox.queue = [waiting, envelope];
+    } else if (Array.isArray(queued)) queued.push(envelope);
+    else mailbox.queue = [queued, envelope];
     if (!this.scheduled) {
       this.scheduled = true;
       queueMicrotask(this.startSlice);
@@ -225,15 +226,15 @@ export class InProcessTransport implements Transport {
    * makes it ready again, for a later turn.
    */
   private deliverFrom(mailbox: Mailbox): void {
-    const waiting = mailbox.queue!;
+    const queued = mailbox.queue!;
     mailbox.queue = null;
     this.serving = mailbox;
-    const batch = Array.isArray(waiting) ? waiting : null;
+    const batch = Array.isArray(queued) ? queued : null;
     const count = batch === null ? 1 : batch.length;
     let done = 0;
     try {
       while (done < count && !this.closed) {
-        const envelope = batch === null ? (waiting as AnyEnvelope) : batch[done]!;
+        const envelope = batch === null ? (queued as AnyEnvelope) : batch[done]!;
         // Let go of it: a queue the collector moved to old space would otherwise keep every
         // envelope it held alive, through every minor collection until the next major one.
         if (batch !== null) batch[done] = undefined as unknown as AnyEnvelope;
