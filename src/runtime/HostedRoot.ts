@@ -1,7 +1,7 @@
 /**
  * The root of a hosted tree: a subtree whose parent runs in another process. It answers that
- * parent over the transport, as any node does; here is only what the API adds: waiting for the
- * parent's INIT, noticing the parent's SHUTDOWN, and shutting down on the host's own request.
+ * parent over the transport, like every other node; here is only what the API adds: waiting for
+ * the parent's INIT, noticing the parent's SHUTDOWN, and shutting down on the host's own request.
  */
 import { isAvailableState, type ShutdownMode } from '../../machines/index.js';
 import { InvalidSpecError, TreeLifecycleError } from '../errors.js';

@@ -40,7 +40,7 @@ export class NodeEndpoint implements CommandHost, ChildLinksHost {
   dead = false;
   /** This node's incarnation: a node that starts fresh gets a new one. */
   readonly incarnation: string;
-  private actor: NodeMailbox | null = null;
+  private statechart: NodeMailbox | null = null;
   private detachInbox: (() => void) | null = null;
   private session: string | null = null;
   private parentEpoch = 0;
@@ -76,12 +76,12 @@ export class NodeEndpoint implements CommandHost, ChildLinksHost {
 
   /** What the node's statechart runs in: its actor, or an inline leaf. */
   get mailbox(): NodeMailbox | null {
-    return this.actor;
+    return this.statechart;
   }
 
   /** The node's actor (or inline leaf) and supervisor started or changed: route its mail here. */
-  attach(actor: NodeMailbox, supervisor: AnyActorRef | null): void {
-    this.actor = actor;
+  attach(statechart: NodeMailbox, supervisor: AnyActorRef | null): void {
+    this.statechart = statechart;
     if (supervisor !== null || this.watchers !== null) {
       (this.watchers ??= new LinkWatchers()).superviseBy(supervisor);
     }
@@ -110,7 +110,7 @@ export class NodeEndpoint implements CommandHost, ChildLinksHost {
   /** Release everything (the tree is shutting down or the node left it). */
   dispose(): void {
     this.kill();
-    this.actor = null;
+    this.statechart = null;
   }
 
   /** Stops answering: handlers aborted, removals settled, no timer left. */
@@ -154,7 +154,7 @@ export class NodeEndpoint implements CommandHost, ChildLinksHost {
       // Acknowledge at once: the parent stops resending while this subtree comes up.
       this.sendToParent('COORD_ACK', { ackOf: envelope.id });
       if (!this.reports.initReceived()) return;
-      this.actor?.send({
+      this.statechart?.send({
         type: 'parent.init',
         epoch: envelope.epoch,
         timeoutMs: envelope.body.timeoutMs,
@@ -195,7 +195,7 @@ export class NodeEndpoint implements CommandHost, ChildLinksHost {
         return;
       case 'COORD_SHUTDOWN':
         if (!this.reports.shutdownReceived()) return;
-        this.actor?.send({
+        this.statechart?.send({
           type: 'parent.shutdown',
           mode: envelope.body.mode,
           timeoutMs: envelope.body.timeoutMs,
@@ -339,7 +339,7 @@ export class NodeEndpoint implements CommandHost, ChildLinksHost {
       // A suspected child is not waited for, neither its shutdown nor what it owes.
       giveUpOn: (link) => this.commands.fanOut.onChildLost(link),
       idle: () => this.commandsImpl?.idle ?? true,
-      done: () => this.actor?.send({ type: 'shutdown.done' }),
+      done: () => this.statechart?.send({ type: 'shutdown.done' }),
     });
     this.heartbeatImpl?.stop();
     this.commands.beginShutdown(mode);
